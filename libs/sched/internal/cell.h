@@ -1,0 +1,104 @@
+// Copyright Myrmidon authors.
+//
+// The runtime's per-actor record. Private to libs/sched.
+#ifndef MYR_SCHED_INTERNAL_CELL_H_
+#define MYR_SCHED_INTERNAL_CELL_H_
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "libs/mailbox/mailbox.h"
+#include "libs/sched/exit_reason.h"
+
+namespace myr {
+class ActorBase;
+class Runtime;
+
+namespace sched_internal {
+
+// What a suspended handler waits for. Lives in the coroutine frame (it is
+// the awaitable); the cell points at it while the handler is suspended.
+class PendingReceive {
+ public:
+  virtual bool MatchUser(const Message&) { return false; }
+  virtual bool MatchSystem(const Message&) { return false; }
+
+  Message* result = nullptr;  // owned by the awaitable once set
+  bool timed_out = false;
+  std::coroutine_handle<> waiter;
+  uint64_t timer = 0;  // 0: no deadline
+
+ protected:
+  ~PendingReceive() = default;
+};
+
+// The Task a handler returned, with the message it was started by (kept
+// alive: the handler's parameters refer into it).
+class ActiveTask {
+ public:
+  virtual ~ActiveTask() = default;
+  virtual std::coroutine_handle<> handle() = 0;
+  virtual bool done() = 0;
+  // Delivers the result (reply) or rethrows the task's exception.
+  virtual void Finish() = 0;
+  PendingReceive* pending = nullptr;
+};
+
+using ExitCallback = std::function<void(Pid, const ExitReason&)>;
+
+// Rarely used parts of a cell, allocated on first use.
+struct CellExt {
+  // Guarded by the cell's stripe mutex (Runtime::StripeFor).
+  std::vector<std::pair<uint64_t, ExitCallback>> watchers;
+  bool exited = false;
+  ExitReason reason;
+  // Owner only.
+  std::unique_ptr<ExitReason> exit_request;
+  // Fault injection: crash at this (1-based) user message; 0 = off.
+  std::atomic<uint64_t> crash_at{0};
+};
+
+enum class Lane : uint8_t { kWorker, kBlocking };
+
+class Cell {
+ public:
+  Cell(Runtime* rt, const MailboxOptions& mo, uint32_t budget, Lane lane)
+      : mailbox(mo), rt(rt), budget(budget), lane(lane) {}
+  ~Cell() { delete ext.load(std::memory_order_acquire); }
+
+  CellExt* Ext() {
+    CellExt* e = ext.load(std::memory_order_acquire);
+    if (e != nullptr) return e;
+    auto* fresh = new CellExt();
+    if (ext.compare_exchange_strong(e, fresh, std::memory_order_acq_rel)) return fresh;
+    delete fresh;
+    return e;
+  }
+
+  Mailbox mailbox;
+  // 1 while the cell is in a run queue or running (the queue then holds a
+  // slab reference), 0 when idle.
+  std::atomic<uint32_t> sched_state{0};
+  Pid pid;
+  Runtime* rt;
+  ActorBase* actor = nullptr;
+  ActiveTask* active = nullptr;
+  std::atomic<CellExt*> ext{nullptr};
+  uint32_t budget;
+  uint32_t handled = 0;
+  uint32_t next_call_id = 0;
+  Lane lane;
+  bool started = false;
+  bool stopping = false;
+  bool exit_now = false;
+};
+
+}  // namespace sched_internal
+}  // namespace myr
+
+#endif  // MYR_SCHED_INTERNAL_CELL_H_

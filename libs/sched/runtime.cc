@@ -1,0 +1,1086 @@
+// Copyright Myrmidon authors.
+#include "libs/sched/runtime.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace myr {
+namespace sched_internal {
+
+thread_local Cell* tls_constructing_cell = nullptr;
+namespace {
+thread_local Cell* tls_current_cell = nullptr;
+thread_local Message* tls_current_message = nullptr;
+thread_local Worker* tls_worker = nullptr;
+thread_local DropContext* tls_drop_context = nullptr;
+
+// A turn that sends this many messages is "long": the worker's LIFO slot
+// becomes stealable and an idle worker is woken to share the load.
+constexpr uint32_t kLongTurnSends = 64;
+// Consecutive LIFO-slot runs before the FIFO queue gets a turn.
+constexpr uint32_t kMaxLifoStreak = 32;
+// Every this many turns a worker looks at the global queue first.
+constexpr uint64_t kGlobalCheckInterval = 61;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Test-and-test-and-set lock for the per-worker run queues (tiny critical
+// sections; std::atomic so ThreadSanitizer sees the ordering).
+class SpinLock {
+ public:
+  void lock() {
+    while (flag_.exchange(true, std::memory_order_acquire)) {
+      while (flag_.load(std::memory_order_relaxed)) CpuRelax();
+    }
+  }
+  bool try_lock() {
+    return !flag_.load(std::memory_order_relaxed) &&
+           !flag_.exchange(true, std::memory_order_acquire);
+  }
+  void unlock() { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+// Mutexes guarding CellExt watcher lists, striped by cell address.
+std::mutex& StripeFor(const void* p) {
+  static std::mutex stripes[256];
+  return stripes[(reinterpret_cast<uintptr_t>(p) >> 6) % 256];
+}
+
+ExitReason CrashFromCurrentException() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return ExitReason::Crash(e.what());
+  } catch (...) {
+    return ExitReason::Crash("unknown exception");
+  }
+}
+
+class SignalMessage final : public Message {
+ public:
+  explicit SignalMessage(uint16_t kind) : Message(MessageTypeOf<SignalMessage>(), kSystem, kind) {}
+};
+
+class ExitSignal final : public Message {
+ public:
+  explicit ExitSignal(ExitReason r)
+      : Message(MessageTypeOf<ExitSignal>(), kSystem, kSysExit), reason(std::move(r)) {}
+  ExitReason reason;
+};
+
+class TimeoutMessage final : public Message {
+ public:
+  explicit TimeoutMessage(uint64_t id)
+      : Message(MessageTypeOf<TimeoutMessage>(), kSystem, kSysTimeout), timer_id(id) {}
+  uint64_t timer_id;
+};
+
+struct CellScope {
+  explicit CellScope(Cell* c) : prev(tls_current_cell) { tls_current_cell = c; }
+  ~CellScope() { tls_current_cell = prev; }
+  Cell* prev;
+};
+
+}  // namespace
+
+Cell* CurrentCell() { return tls_current_cell; }
+
+DropContext::DropContext(absl::Status status)
+    : status_(std::move(status)), outer_(tls_drop_context) {
+  tls_drop_context = this;
+}
+DropContext::~DropContext() { tls_drop_context = outer_; }
+
+absl::Status UnansweredStatus() {
+  if (tls_drop_context != nullptr) return tls_drop_context->status_;
+  return absl::AbortedError("request destroyed unanswered");
+}
+
+void CountUnhandled(Cell* cell) { cell->rt->CountDeadLetter(); }
+
+// --- worker -------------------------------------------------------------------
+
+struct Worker {
+  Worker(Runtime* r, int i) : rt(r), index(i) {}
+
+  void PushBack(Cell* c) {
+    std::lock_guard<SpinLock> lock(mu);
+    fifo.push_back(c);
+    fifo_size.store(fifo.size(), std::memory_order_seq_cst);
+  }
+  Cell* PopFront() {
+    if (fifo_size.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard<SpinLock> lock(mu);
+    if (fifo.empty()) return nullptr;
+    Cell* c = fifo.front();
+    fifo.pop_front();
+    fifo_size.store(fifo.size(), std::memory_order_seq_cst);
+    return c;
+  }
+  // Moves half of this worker's FIFO queue to `thief`; returns one cell to run.
+  Cell* StealInto(Worker* thief) {
+    if (fifo_size.load(std::memory_order_seq_cst) == 0) return nullptr;
+    std::vector<Cell*> taken;
+    {
+      if (!mu.try_lock()) return nullptr;
+      std::lock_guard<SpinLock> lock(mu, std::adopt_lock);
+      size_t n = (fifo.size() + 1) / 2;
+      for (size_t i = 0; i < n; ++i) {
+        taken.push_back(fifo.front());
+        fifo.pop_front();
+      }
+      fifo_size.store(fifo.size(), std::memory_order_seq_cst);
+    }
+    if (taken.empty()) return nullptr;
+    for (size_t i = 1; i < taken.size(); ++i) thief->PushBack(taken[i]);
+    return taken[0];
+  }
+
+  Runtime* const rt;
+  const int index;
+  std::thread thread;
+  SpinLock mu;
+  std::deque<Cell*> fifo;  // guarded by mu
+  std::atomic<size_t> fifo_size{0};
+  std::atomic<Cell*> lifo{nullptr};
+  std::atomic<bool> lifo_stealable{false};
+  std::atomic<uint32_t> wake{0};
+  std::atomic<uint64_t> turns{0};
+  std::atomic<bool> busy{false};
+  // Owner-thread state.
+  uint32_t sends_in_turn = 0;
+  uint32_t lifo_streak = 0;
+  uint64_t tick = 0;
+  bool searching = false;
+  // Monitor-thread state.
+  uint64_t seen_turns = 0;
+};
+
+// --- blocking lane --------------------------------------------------------------
+
+class BlockingPool {
+ public:
+  BlockingPool(Runtime* rt, int max_threads) : rt_(rt), max_threads_(std::max(1, max_threads)) {}
+  ~BlockingPool() { Stop(); }
+
+  void Push(Cell* c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(c);
+    if (idle_ == 0 && static_cast<int>(threads_.size()) < max_threads_ && !stop_) {
+      threads_.emplace_back([this] { Loop(); });
+    } else {
+      cv_.notify_one();
+    }
+  }
+  void Stop() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      cv_.notify_all();
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) t.join();
+  }
+  // Cells still queued (for shutdown).
+  std::deque<Cell*> TakeQueued() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(queue_, {});
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      Cell* c;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++idle_;
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        --idle_;
+        if (queue_.empty()) return;  // stopping
+        c = queue_.front();
+        queue_.pop_front();
+      }
+      rt_->RunCell(c);
+    }
+  }
+
+  Runtime* const rt_;
+  const int max_threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Cell*> queue_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stop_ = false;
+};
+
+// --- timers -----------------------------------------------------------------------
+
+class TimerQueue {
+ public:
+  struct Entry {
+    int64_t deadline;
+    uint64_t id;
+    Pid target;
+  };
+  uint64_t Add(int64_t deadline, Pid target) {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t id = ++next_id_;
+    order_.insert({deadline, id});
+    entries_[id] = Entry{deadline, id, target};
+    return id;
+  }
+  bool Cancel(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return false;
+    order_.erase({it->second.deadline, id});
+    entries_.erase(it);
+    return true;
+  }
+  std::vector<Entry> PopDue(int64_t now) {
+    std::vector<Entry> due;
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!order_.empty() && order_.begin()->first <= now) {
+      uint64_t id = order_.begin()->second;
+      order_.erase(order_.begin());
+      auto it = entries_.find(id);
+      due.push_back(it->second);
+      entries_.erase(it);
+    }
+    return due;
+  }
+  int64_t NextDeadline() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return order_.empty() ? INT64_MAX : order_.begin()->first;
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::pair<int64_t, uint64_t>> order_;
+  absl::flat_hash_map<uint64_t, Entry> entries_;
+  uint64_t next_id_ = 0;
+};
+
+void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Duration timeout) {
+  if (cell->active == nullptr) {
+    std::fprintf(stderr,
+                 "myrmidon: co_await Receive/Call/Sleep outside a Task handler of actor %s\n",
+                 cell->pid.ToString().c_str());
+    std::abort();
+  }
+  p->waiter = h;
+  cell->active->pending = p;
+  if (timeout != absl::InfiniteDuration()) {
+    p->timer = cell->rt->ArmTimer(cell->pid, cell->rt->NowNanos() + absl::ToInt64Nanoseconds(timeout));
+  }
+}
+
+void StartTask(Cell* cell, ActiveTask* task) {
+  cell->active = task;
+  task->handle().resume();
+  cell->rt->AfterTaskStep(cell);
+}
+
+}  // namespace sched_internal
+
+using sched_internal::Cell;
+using sched_internal::tls_current_cell;
+using sched_internal::tls_current_message;
+using sched_internal::tls_worker;
+using sched_internal::Worker;
+
+void FailAndDelete(Message* m, const absl::Status& status) {
+  if (m == nullptr) return;
+  if (m->is_request()) {
+    if (auto* rb = dynamic_cast<sched_internal::RequestBase*>(m)) rb->Fail(status);
+  }
+  delete m;
+}
+
+const char* SendResultName(SendResult r) {
+  switch (r) {
+    case SendResult::kOk: return "ok";
+    case SendResult::kNoProc: return "noproc";
+    case SendResult::kDropped: return "dropped";
+    case SendResult::kBackpressure: return "backpressure";
+    case SendResult::kRedirected: return "redirected";
+    case SendResult::kSpilled: return "spilled";
+  }
+  return "unknown";
+}
+
+Pid ActorBase::sender() const {
+  return tls_current_message != nullptr ? tls_current_message->sender() : Pid();
+}
+
+void ActorBase::Stop() { cell_->rt->Stop(cell_->pid); }
+
+void ActorBase::Exit(ExitReason reason) { cell_->rt->RequestExit(cell_, std::move(reason)); }
+
+// --- construction -------------------------------------------------------------
+
+Runtime::Runtime(RuntimeOptions options)
+    : options_(options),
+      slab_(pid::Slab::Options{options.node, options.max_actors, &Runtime::FinalizeCell, this}),
+      timers_(std::make_unique<sched_internal::TimerQueue>()),
+      rng_(options.seed),
+      epoch_(std::chrono::steady_clock::now()) {
+  blocking_ = std::make_unique<sched_internal::BlockingPool>(this, options_.max_blocking_threads);
+  if (deterministic()) return;
+  int n = options_.workers > 0 ? options_.workers
+                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    w->thread = std::thread([this, wp] { WorkerLoop(wp); });
+  }
+  monitor_ = std::thread([this] { MonitorLoop(); });
+}
+
+Runtime::~Runtime() {
+  // Kill every actor and wait (bounded) for them to finish exiting.
+  stopping_.store(true, std::memory_order_release);
+  slab_.ForEachLive([this](Pid p, void*) { Kill(p); });
+  if (deterministic()) {
+    RunUntilIdle();
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (slab_.live() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  shut_down_.store(true, std::memory_order_seq_cst);
+  for (auto& w : workers_) {
+    w->wake.store(1, std::memory_order_release);
+    w->wake.notify_one();
+  }
+  for (auto& w : workers_) w->thread.join();
+  {
+    std::lock_guard<std::mutex> lock(monitor_mu_);
+    monitor_stop_ = true;
+  }
+  monitor_cv_.notify_all();
+  if (monitor_.joinable()) monitor_.join();
+  blocking_->Stop();
+  // Drop the queue references of cells still queued (all have exited unless
+  // a blocking-lane handler never returned).
+  std::vector<Cell*> queued;
+  for (auto& w : workers_) {
+    if (Cell* c = w->lifo.exchange(nullptr)) queued.push_back(c);
+    while (Cell* c = w->PopFront()) queued.push_back(c);
+  }
+  queued.insert(queued.end(), global_.begin(), global_.end());
+  global_.clear();
+  queued.insert(queued.end(), ready_.begin(), ready_.end());
+  ready_.clear();
+  for (Cell* c : blocking_->TakeQueued()) queued.push_back(c);
+  for (Cell* c : queued) slab_.Release(c->pid);
+}
+
+void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {
+  auto* c = static_cast<Cell*>(cell);
+  c->~Cell();
+  ::operator delete(c);
+}
+
+absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
+  absl::StatusOr<Pid> pid = slab_.Insert(cell);
+  if (!pid.ok()) {
+    cell->actor->~ActorBase();
+    cell->~Cell();
+    ::operator delete(cell);
+    return pid.status();
+  }
+  cell->pid = *pid;
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+  // The new actor runs once (OnStart) right away; the life reference is the
+  // slab's, so take one for the run queue.
+  slab_.Acquire(*pid);
+  cell->sched_state.store(1, std::memory_order_relaxed);
+  Submit(cell);
+  return *pid;
+}
+
+// --- sending ------------------------------------------------------------------
+
+SendResult Runtime::SendMessage(Pid to, Message* m, bool may_block) {
+  if (Worker* w = tls_worker; w != nullptr && ++w->sends_in_turn == sched_internal::kLongTurnSends) {
+    w->lifo_stealable.store(true, std::memory_order_relaxed);
+    NotifyIdle();
+  }
+  return Deliver(to, m, may_block, 0);
+}
+
+SendResult Runtime::Deliver(Pid to, Message* m, bool may_block, int depth) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(to));
+  if (c == nullptr) {
+    CountDeadLetter();
+    FailAndDelete(m, absl::NotFoundError(absl::StrCat("noproc: no live actor at ", to.ToString())));
+    return SendResult::kNoProc;
+  }
+  for (;;) {
+    switch (c->mailbox.Enqueue(m)) {
+      case EnqueueResult::kAccepted:
+        ScheduleOrRelease(c);
+        return SendResult::kOk;
+      case EnqueueResult::kSpill: {
+        Pid fallback = c->mailbox.fallback();
+        Message* copy = m->Clone();
+        ScheduleOrRelease(c);
+        if (copy != nullptr && depth < 8) Deliver(fallback, copy, false, depth + 1);
+        else delete copy;
+        return SendResult::kSpilled;
+      }
+      case EnqueueResult::kRedirect: {
+        Pid fallback = c->mailbox.fallback();
+        c->mailbox.CountRedirected();
+        slab_.Release(to);
+        if (depth >= 8 || fallback == to) {
+          CountDeadLetter();
+          FailAndDelete(m, absl::ResourceExhaustedError(
+                               absl::StrCat("mailbox of ", to.ToString(), " is full (redirect loop)")));
+          return SendResult::kDropped;
+        }
+        SendResult r = Deliver(fallback, m, may_block, depth + 1);
+        return Delivered(r) ? SendResult::kRedirected : r;
+      }
+      case EnqueueResult::kFull: {
+        bool can_wait = may_block && tls_worker == nullptr && !deterministic();
+        if (can_wait &&
+            c->mailbox.WaitForRoom(absl::Now() + options_.block_timeout)) {
+          continue;  // retry
+        }
+        slab_.Release(to);
+        FailAndDelete(m, absl::UnavailableError(absl::StrCat(
+                             "backpressure: mailbox of ", to.ToString(), " is full")));
+        return SendResult::kBackpressure;
+      }
+      case EnqueueResult::kDropped:
+        slab_.Release(to);
+        FailAndDelete(m, absl::ResourceExhaustedError(absl::StrCat(
+                             "mailbox of ", to.ToString(), " is full (drop_new)")));
+        return SendResult::kDropped;
+      case EnqueueResult::kClosed:
+        slab_.Release(to);
+        CountDeadLetter();
+        FailAndDelete(m, absl::NotFoundError(absl::StrCat("noproc: ", to.ToString(), " is exiting")));
+        return SendResult::kNoProc;
+    }
+  }
+}
+
+bool Runtime::SendSystem(Pid to, Message* m) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(to));
+  if (c == nullptr) {
+    delete m;
+    return false;
+  }
+  if (!c->mailbox.EnqueueSystem(m)) {
+    slab_.Release(to);
+    delete m;
+    return false;
+  }
+  ScheduleOrRelease(c);
+  return true;
+}
+
+void Runtime::ScheduleOrRelease(Cell* c) {
+  // Pairs with the consumer's store(0) + HasNew() in RunCell (both seq_cst):
+  // either we see 0 and schedule, or the consumer sees our message.
+  if (c->sched_state.load(std::memory_order_seq_cst) == 0 &&
+      c->sched_state.exchange(1, std::memory_order_seq_cst) == 0) {
+    Submit(c);  // our reference now belongs to the run queue
+  } else {
+    slab_.Release(c->pid);
+  }
+}
+
+void Runtime::Submit(Cell* c) {
+  if (deterministic()) {
+    std::lock_guard<std::mutex> lock(det_mu_);
+    ready_.push_back(c);
+    return;
+  }
+  if (c->lane == Lane::kBlocking) {
+    blocking_->Push(c);
+    return;
+  }
+  Worker* w = tls_worker;
+  if (w != nullptr && w->rt == this) {
+    Cell* prev = w->lifo.exchange(c, std::memory_order_acq_rel);
+    if (prev != nullptr) {
+      w->PushBack(prev);
+      NotifyIdle();
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(global_mu_);
+    global_.push_back(c);
+    global_size_.store(global_.size(), std::memory_order_seq_cst);
+  }
+  NotifyIdle();
+}
+
+void Runtime::Requeue(Cell* c) {
+  if (deterministic()) {
+    std::lock_guard<std::mutex> lock(det_mu_);
+    ready_.push_back(c);
+    return;
+  }
+  if (c->lane == Lane::kBlocking) {
+    blocking_->Push(c);
+    return;
+  }
+  Worker* w = tls_worker;
+  if (w != nullptr && w->rt == this) {
+    w->PushBack(c);
+  } else {
+    std::lock_guard<std::mutex> lock(global_mu_);
+    global_.push_back(c);
+    global_size_.store(global_.size(), std::memory_order_seq_cst);
+  }
+  NotifyIdle();
+}
+
+// --- running --------------------------------------------------------------------
+
+void Runtime::RunCell(Cell* c) {
+  Worker* w = tls_worker;
+  if (w != nullptr) {
+    w->turns.fetch_add(1, std::memory_order_relaxed);
+    w->lifo_stealable.store(false, std::memory_order_relaxed);
+    w->sends_in_turn = 0;
+  }
+  sched_internal::CellScope scope(c);
+  if (!c->started) {
+    c->started = true;
+    try {
+      c->actor->OnStart();
+    } catch (...) {
+      RequestExit(c, sched_internal::CrashFromCurrentException());
+    }
+  }
+  uint32_t budget = c->budget;
+  for (;;) {
+    if (!c->exit_now) {
+      while (Message* s = c->mailbox.PopSystem()) {
+        HandleSystem(c, s);
+        if (c->exit_now) break;
+      }
+    }
+    if (c->exit_now) {
+      ExitCell(c, *c->ext.load(std::memory_order_relaxed)->exit_request);
+      slab_.Release(c->pid);
+      return;
+    }
+    if (budget == 0) {
+      Requeue(c);
+      return;
+    }
+    Message* m;
+    if (c->active != nullptr) {
+      sched_internal::PendingReceive* p = c->active->pending;
+      m = p == nullptr ? nullptr
+                       : c->mailbox.TakeFirst([p](const Message& x) { return p->MatchUser(x); });
+    } else {
+      m = c->mailbox.Pop();
+    }
+    if (m == nullptr) {
+      if (c->stopping && c->active == nullptr && c->mailbox.size() == 0 && !c->mailbox.HasNew()) {
+        RequestExit(c, ExitReason::Normal());
+        continue;
+      }
+      c->sched_state.store(0, std::memory_order_seq_cst);
+      bool more = c->mailbox.HasNew() || (c->active == nullptr && c->mailbox.HasSaved());
+      if (!more || c->sched_state.exchange(1, std::memory_order_seq_cst) != 0) {
+        slab_.Release(c->pid);  // idle (or a sender re-scheduled it and owns that)
+        return;
+      }
+      continue;
+    }
+    --budget;
+    ++c->handled;
+    if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
+        e != nullptr && e->crash_at.load(std::memory_order_relaxed) == c->handled) {
+      FailAndDelete(m, absl::AbortedError("injected fault"));
+      RequestExit(c, ExitReason::Crash(absl::StrCat("injected fault at message ", c->handled)));
+      continue;
+    }
+    if (c->active != nullptr) {
+      c->active->pending->result = m;
+      ResumePending(c);
+      continue;
+    }
+    tls_current_message = m;
+    bool kept = false;
+    try {
+      kept = c->actor->Dispatch(m);
+    } catch (...) {
+      RequestExit(c, sched_internal::CrashFromCurrentException());
+    }
+    tls_current_message = nullptr;
+    if (!kept) delete m;
+  }
+}
+
+void Runtime::HandleSystem(Cell* c, Message* m) {
+  switch (m->kind()) {
+    case sched_internal::kSysStop:
+      c->stopping = true;
+      delete m;
+      return;
+    case sched_internal::kSysKill:
+      delete m;
+      RequestExit(c, ExitReason::Killed());
+      return;
+    case sched_internal::kSysExit: {
+      auto* sig = static_cast<sched_internal::ExitSignal*>(m);
+      if (!sig->reason.normal()) RequestExit(c, sig->reason);
+      delete m;
+      return;
+    }
+    case sched_internal::kSysReply: {
+      sched_internal::PendingReceive* p = c->active != nullptr ? c->active->pending : nullptr;
+      if (p != nullptr && p->MatchSystem(*m)) {
+        p->result = m;
+        ResumePending(c);
+      } else {
+        delete m;  // a late reply (its call timed out)
+      }
+      return;
+    }
+    case sched_internal::kSysTimeout: {
+      uint64_t id = static_cast<sched_internal::TimeoutMessage*>(m)->timer_id;
+      delete m;
+      sched_internal::PendingReceive* p = c->active != nullptr ? c->active->pending : nullptr;
+      if (p != nullptr && p->timer == id) {
+        p->timer = 0;
+        p->timed_out = true;
+        ResumePending(c);
+      }
+      return;
+    }
+    default:
+      if (m->kind() >= sched_internal::kSysUserBase && system_handler_ &&
+          system_handler_(*c->actor, m)) {
+        return;
+      }
+      delete m;
+  }
+}
+
+void Runtime::ResumePending(Cell* c) {
+  sched_internal::PendingReceive* p = c->active->pending;
+  c->active->pending = nullptr;
+  if (p->timer != 0) {
+    CancelTimer(p->timer);
+    p->timer = 0;
+  }
+  p->waiter.resume();  // exceptions are captured by the task's promise
+  AfterTaskStep(c);
+}
+
+void Runtime::AfterTaskStep(Cell* c) {
+  if (c->active == nullptr || !c->active->done()) return;
+  std::unique_ptr<sched_internal::ActiveTask> task(c->active);
+  c->active = nullptr;
+  try {
+    task->Finish();
+  } catch (...) {
+    RequestExit(c, sched_internal::CrashFromCurrentException());
+  }
+}
+
+void Runtime::RequestExit(Cell* c, ExitReason reason) {
+  if (c->exit_now) return;  // the first reason wins
+  c->Ext()->exit_request = std::make_unique<ExitReason>(std::move(reason));
+  c->exit_now = true;
+}
+
+void Runtime::ExitCell(Cell* c, ExitReason reason) {
+  c->mailbox.Close();
+  {
+    sched_internal::DropContext drop(absl::AbortedError(absl::StrCat(
+        "actor ", c->pid.ToString(), " exited before replying: ", reason.ToString())));
+    delete c->active;  // destroys a suspended handler's frames
+    c->active = nullptr;
+    try {
+      c->actor->OnExit(reason);
+    } catch (...) {
+    }
+    c->mailbox.Drain();
+    c->actor->~ActorBase();
+    c->actor = nullptr;
+  }
+  std::vector<std::pair<uint64_t, ExitCallback>> watchers;
+  {
+    sched_internal::CellExt* e = c->Ext();
+    std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
+    e->exited = true;
+    e->reason = reason;
+    watchers.swap(e->watchers);
+  }
+  if (reason.kind() == ExitKind::kCrash) crashed_.fetch_add(1, std::memory_order_relaxed);
+  exited_.fetch_add(1, std::memory_order_relaxed);
+  slab_.Retire(c->pid);
+  for (auto& [id, cb] : watchers) {
+    try {
+      cb(c->pid, reason);
+    } catch (...) {
+    }
+  }
+}
+
+// --- lifecycle API -------------------------------------------------------------
+
+bool Runtime::Stop(Pid pid) {
+  return SendSystem(pid, new sched_internal::SignalMessage(sched_internal::kSysStop));
+}
+
+bool Runtime::Kill(Pid pid) {
+  return SendSystem(pid, new sched_internal::SignalMessage(sched_internal::kSysKill));
+}
+
+bool Runtime::Exit(Pid pid, ExitReason reason) {
+  if (reason.kind() == ExitKind::kKilled) return Kill(pid);
+  return SendSystem(pid, new sched_internal::ExitSignal(std::move(reason)));
+}
+
+uint64_t Runtime::Watch(Pid pid, ExitCallback cb) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return 0;
+  uint64_t id = 0;
+  {
+    sched_internal::CellExt* e = c->Ext();
+    std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
+    if (!e->exited) {
+      id = next_watch_id_.fetch_add(1, std::memory_order_relaxed);
+      e->watchers.emplace_back(id, std::move(cb));
+    }
+  }
+  slab_.Release(pid);
+  return id;
+}
+
+bool Runtime::Unwatch(Pid pid, uint64_t id) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return false;
+  bool found = false;
+  {
+    sched_internal::CellExt* e = c->Ext();
+    std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
+    auto it = std::find_if(e->watchers.begin(), e->watchers.end(),
+                           [id](const auto& w) { return w.first == id; });
+    if (it != e->watchers.end()) {
+      e->watchers.erase(it);
+      found = true;
+    }
+  }
+  slab_.Release(pid);
+  return found;
+}
+
+absl::StatusOr<ExitReason> Runtime::AwaitExit(Pid pid, absl::Duration timeout) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<ExitReason> reason;
+  };
+  auto state = std::make_shared<State>();
+  uint64_t id = Watch(pid, [state](Pid, const ExitReason& r) {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->reason = r;
+    state->cv.notify_all();
+  });
+  if (id == 0) return absl::NotFoundError(absl::StrCat("noproc: ", pid.ToString()));
+  int64_t deadline = NowNanos() + absl::ToInt64Nanoseconds(timeout);
+  if (deterministic()) {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        if (state->reason.has_value()) return *state->reason;
+      }
+      if (!DriveOnce(deadline)) break;
+    }
+  } else {
+    std::unique_lock<std::mutex> lock(state->mu);
+    while (!state->reason.has_value()) {
+      int64_t left = deadline - NowNanos();
+      if (left <= 0) break;
+      state->cv.wait_for(lock, std::chrono::nanoseconds(std::min<int64_t>(left, 1'000'000'000)));
+    }
+  }
+  std::lock_guard<std::mutex> lock(state->mu);
+  if (state->reason.has_value()) return *state->reason;
+  Unwatch(pid, id);
+  return absl::DeadlineExceededError(absl::StrCat(pid.ToString(), " did not exit within ",
+                                                  absl::FormatDuration(timeout)));
+}
+
+std::optional<Runtime::MailboxStats> Runtime::MailboxInfo(Pid pid) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return std::nullopt;
+  const Mailbox& mb = c->mailbox;
+  MailboxStats s{mb.size(), mb.capacity(), mb.overflow(), mb.dropped(), mb.redirected(), mb.spilled()};
+  slab_.Release(pid);
+  return s;
+}
+
+Runtime::Stats Runtime::stats() const {
+  return Stats{slab_.live(), spawned_.load(std::memory_order_relaxed),
+               exited_.load(std::memory_order_relaxed), crashed_.load(std::memory_order_relaxed),
+               dead_letters_.load(std::memory_order_relaxed)};
+}
+
+int64_t Runtime::NowNanos() const {
+  if (deterministic()) return virtual_now_.load(std::memory_order_acquire);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                              epoch_)
+      .count();
+}
+
+// --- timers -----------------------------------------------------------------------
+
+uint64_t Runtime::ArmTimer(Pid pid, int64_t deadline_ns) {
+  int64_t before = timers_->NextDeadline();
+  uint64_t id = timers_->Add(deadline_ns, pid);
+  if (!deterministic() && deadline_ns < before) monitor_cv_.notify_one();
+  return id;
+}
+
+bool Runtime::CancelTimer(uint64_t id) { return timers_->Cancel(id); }
+
+void Runtime::FireTimers(int64_t now) {
+  for (const auto& e : timers_->PopDue(now)) {
+    SendSystem(e.target, new sched_internal::TimeoutMessage(e.id));
+  }
+}
+
+void Runtime::MonitorLoop() {
+  std::unique_lock<std::mutex> lock(monitor_mu_);
+  while (!monitor_stop_) {
+    int64_t now = NowNanos();
+    int64_t next = timers_->NextDeadline();
+    int64_t wait = std::min<int64_t>(next - now, 1'000'000);  // at most 1 ms
+    if (wait > 0) monitor_cv_.wait_for(lock, std::chrono::nanoseconds(wait));
+    if (monitor_stop_) break;
+    lock.unlock();
+    FireTimers(NowNanos());
+    // Work stuck behind a long handler: let an idle worker take it.
+    for (auto& w : workers_) {
+      uint64_t t = w->turns.load(std::memory_order_relaxed);
+      if (w->busy.load(std::memory_order_relaxed) && t == w->seen_turns &&
+          (w->lifo.load(std::memory_order_relaxed) != nullptr ||
+           w->fifo_size.load(std::memory_order_relaxed) != 0)) {
+        w->lifo_stealable.store(true, std::memory_order_relaxed);
+        NotifyIdle();
+      }
+      w->seen_turns = t;
+    }
+    lock.lock();
+  }
+}
+
+// --- workers ---------------------------------------------------------------------
+
+void Runtime::NotifyIdle() {
+  if (num_searching_.load(std::memory_order_seq_cst) == 0 &&
+      num_parked_.load(std::memory_order_seq_cst) > 0) {
+    WakeOne();
+  }
+}
+
+void Runtime::WakeOne() {
+  Worker* w;
+  {
+    std::lock_guard<std::mutex> lock(idle_mu_);
+    if (parked_.empty()) return;
+    w = parked_.back();
+    parked_.pop_back();
+    num_parked_.fetch_sub(1, std::memory_order_seq_cst);
+    num_searching_.fetch_add(1, std::memory_order_seq_cst);  // it wakes up searching
+  }
+  w->wake.store(1, std::memory_order_release);
+  w->wake.notify_one();
+}
+
+bool Runtime::AnyWork() const {
+  if (global_size_.load(std::memory_order_seq_cst) != 0) return true;
+  for (const auto& w : workers_) {
+    if (w->fifo_size.load(std::memory_order_seq_cst) != 0) return true;
+    if (w->lifo_stealable.load(std::memory_order_seq_cst) &&
+        w->lifo.load(std::memory_order_seq_cst) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Runtime::WorkerLoop(Worker* w) {
+  tls_worker = w;
+  const size_t n = workers_.size();
+  auto pop_global = [this]() -> Cell* {
+    if (global_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard<std::mutex> lock(global_mu_);
+    if (global_.empty()) return nullptr;
+    Cell* c = global_.front();
+    global_.pop_front();
+    global_size_.store(global_.size(), std::memory_order_seq_cst);
+    return c;
+  };
+  while (!shut_down_.load(std::memory_order_acquire)) {
+    Cell* c = nullptr;
+    // 1. Local work: the LIFO slot (bounded streak), the FIFO queue, and now
+    //    and then the global queue first (so it is never starved).
+    if (++w->tick % sched_internal::kGlobalCheckInterval == 0) c = pop_global();
+    if (c == nullptr && w->lifo.load(std::memory_order_relaxed) != nullptr) {
+      c = w->lifo.exchange(nullptr, std::memory_order_acq_rel);
+      if (c != nullptr && ++w->lifo_streak > sched_internal::kMaxLifoStreak) {
+        w->lifo_streak = 0;
+        w->PushBack(c);
+        c = nullptr;
+      }
+    } else if (c == nullptr) {
+      w->lifo_streak = 0;
+    }
+    if (c == nullptr) c = w->PopFront();
+    if (c == nullptr) c = pop_global();
+    // 2. Search: steal from the others, spinning briefly before parking.
+    if (c == nullptr) {
+      if (!w->searching) {
+        w->searching = true;
+        num_searching_.fetch_add(1, std::memory_order_seq_cst);
+      }
+      auto until = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.spin);
+      do {
+        for (size_t i = 1; i < n && c == nullptr; ++i) {
+          Worker* victim = workers_[(w->index + i) % n].get();
+          c = victim->StealInto(w);
+          if (c == nullptr && victim->lifo_stealable.load(std::memory_order_relaxed) &&
+              victim->lifo.load(std::memory_order_relaxed) != nullptr) {
+            c = victim->lifo.exchange(nullptr, std::memory_order_acq_rel);
+          }
+        }
+        if (c == nullptr) c = pop_global();
+        if (c == nullptr) {
+          for (int k = 0; k < 32; ++k) sched_internal::CpuRelax();
+        }
+      } while (c == nullptr && !shut_down_.load(std::memory_order_relaxed) &&
+               std::chrono::steady_clock::now() < until);
+    }
+    if (c == nullptr) {
+      // 3. Park. Announce first, then look once more (a submitter pushes
+      //    first, then looks for parked workers).
+      {
+        std::lock_guard<std::mutex> lock(idle_mu_);
+        parked_.push_back(w);
+        num_parked_.fetch_add(1, std::memory_order_seq_cst);
+      }
+      if (w->searching) {
+        w->searching = false;
+        num_searching_.fetch_sub(1, std::memory_order_seq_cst);
+      }
+      if (AnyWork() || shut_down_.load(std::memory_order_seq_cst)) {
+        std::lock_guard<std::mutex> lock(idle_mu_);
+        auto it = std::find(parked_.begin(), parked_.end(), w);
+        if (it != parked_.end()) {
+          parked_.erase(it);
+          num_parked_.fetch_sub(1, std::memory_order_seq_cst);
+          continue;
+        }
+        // Already taken by a waker: consume its wake-up below.
+      }
+      while (w->wake.load(std::memory_order_acquire) == 0) {
+        w->wake.wait(0, std::memory_order_acquire);
+      }
+      w->wake.store(0, std::memory_order_relaxed);
+      w->searching = true;  // the waker counted us as searching
+      continue;
+    }
+    if (w->searching) {
+      w->searching = false;
+      // The last searcher found work: wake another to keep looking.
+      if (num_searching_.fetch_sub(1, std::memory_order_seq_cst) == 1) NotifyIdle();
+    }
+    w->busy.store(true, std::memory_order_relaxed);
+    RunCell(c);
+    w->busy.store(false, std::memory_order_relaxed);
+  }
+  if (w->searching) num_searching_.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+// --- deterministic mode -------------------------------------------------------
+
+bool Runtime::Step() {
+  Cell* c;
+  {
+    std::lock_guard<std::mutex> lock(det_mu_);
+    if (ready_.empty()) return false;
+    size_t i = static_cast<size_t>(rng_() % ready_.size());
+    c = ready_[i];
+    ready_[i] = ready_.back();
+    ready_.pop_back();
+  }
+  RunCell(c);
+  return true;
+}
+
+size_t Runtime::RunUntilIdle(size_t max_steps) {
+  size_t steps = 0;
+  while (steps < max_steps && Step()) ++steps;
+  return steps;
+}
+
+bool Runtime::DriveOnce(int64_t deadline_ns) {
+  if (Step()) return true;
+  int64_t next = timers_->NextDeadline();
+  if (next == INT64_MAX || next > deadline_ns) {
+    if (deadline_ns != INT64_MAX && virtual_now_.load() < deadline_ns) virtual_now_.store(deadline_ns);
+    return false;
+  }
+  if (virtual_now_.load() < next) virtual_now_.store(next);
+  FireTimers(next);
+  return true;
+}
+
+void Runtime::AdvanceTime(absl::Duration d) {
+  int64_t target = NowNanos() + absl::ToInt64Nanoseconds(d);
+  for (;;) {
+    RunUntilIdle();
+    int64_t next = timers_->NextDeadline();
+    if (next > target) break;
+    if (virtual_now_.load() < next) virtual_now_.store(next);
+    FireTimers(next);
+  }
+  virtual_now_.store(target);
+  RunUntilIdle();
+}
+
+bool Runtime::InjectCrash(Pid pid, uint64_t nth_message) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return false;
+  c->Ext()->crash_at.store(nth_message, std::memory_order_relaxed);
+  slab_.Release(pid);
+  return true;
+}
+
+}  // namespace myr
