@@ -112,8 +112,7 @@ bool Mailbox::WaitForRoom(absl::Time deadline) {
   return room;
 }
 
-void Mailbox::OnUserRemoved() {
-  size_.fetch_sub(1, std::memory_order_seq_cst);
+void Mailbox::NotifyRoom() {
   if (room_waiters_.load(std::memory_order_seq_cst) != 0) {
     RoomStripe& stripe = StripeFor(this);
     std::lock_guard<std::mutex> lock(stripe.mu);
@@ -126,7 +125,7 @@ Message* Mailbox::PopSystem() { return static_cast<Message*>(system_.Pop()); }
 Message* Mailbox::PopQueue() {
   if (overflow_ == OverflowPolicy::kDropOld && capacity_ != MailboxOptions::kUnbounded) {
     // Discard the oldest while over capacity (dropped_ was counted on arrival).
-    while (size_.load(std::memory_order_relaxed) > static_cast<int64_t>(capacity_)) {
+    while (OwnerSize() > static_cast<int64_t>(capacity_)) {
       Message* oldest;
       if (saved_head_ != nullptr) {
         oldest = saved_head_;
@@ -136,7 +135,7 @@ Message* Mailbox::PopQueue() {
         oldest = static_cast<Message*>(user_.Pop());
         if (oldest == nullptr) break;
       }
-      size_.fetch_sub(1, std::memory_order_relaxed);
+      ++unpublished_;
       delete oldest;
     }
   }
@@ -198,6 +197,7 @@ size_t Mailbox::Drain() {
     delete m;
     ++n;
   }
+  PublishConsumed();
   return n;
 }
 

@@ -121,10 +121,23 @@ class Mailbox {
   bool HasNew() const { return !system_.Empty() || !user_.Empty(); }
   bool HasSystem() const { return !system_.Empty(); }
   bool HasSaved() const { return saved_head_ != nullptr; }
+  // Exact number of user messages queued, as the owner sees it.
+  size_t owner_size() const { return static_cast<size_t>(OwnerSize()); }
   // Closes the mailbox: later Enqueue* calls return kClosed/false.
   void Close();
   // Destroys every queued message (system and user); returns how many.
   size_t Drain();
+  // Makes consumption visible to size() and to senders' capacity checks.
+  // The owner publishes every kPublishEvery messages by itself; the runtime
+  // also calls this at the end of every turn, so a bounded mailbox admits
+  // new messages at the latest when its owner's turn ends.
+  void PublishConsumed() {
+    if (unpublished_ != 0) {
+      size_.fetch_sub(unpublished_, std::memory_order_seq_cst);
+      unpublished_ = 0;
+      NotifyRoom();
+    }
+  }
 
   // --- introspection (@threadsafe) -----------------------------------------
 
@@ -139,6 +152,7 @@ class Mailbox {
   OverflowPolicy overflow() const { return overflow_; }
   Pid fallback() const { return fallback_; }
   bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // Counters wrap at 2^32.
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   uint64_t redirected() const { return redirected_.load(std::memory_order_relaxed); }
   uint64_t spilled() const { return spilled_.load(std::memory_order_relaxed); }
@@ -147,23 +161,43 @@ class Mailbox {
   void CountDropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
-  Message* PopQueue();  // from user_, applying the drop-old trim
-  void OnUserRemoved();
-  void SaveAppend(Message* m);
+  void NotifyRoom();
 
-  mailbox_internal::MpscQueue system_;
+ public:
+
+ private:
+  Message* PopQueue();  // from user_, applying the drop-old trim
+  void OnUserRemoved() {
+    // Consumption is published in batches: producers on another core keep
+    // the size line in their cache instead of bouncing it per message.
+    if (++unpublished_ >= kPublishEvery ||
+        room_waiters_.load(std::memory_order_relaxed) != 0) {
+      PublishConsumed();
+    }
+  }
+  void SaveAppend(Message* m);
+  int64_t OwnerSize() const { return size_.load(std::memory_order_relaxed) - unpublished_; }
+
+  static constexpr uint32_t kPublishEvery = 64;
+
+  // Field order: what producers write per message first, read-mostly
+  // configuration next, then the owner's state, so that on a busy mailbox
+  // the consumer's core does not keep stealing the producers' cache line.
   mailbox_internal::MpscQueue user_;
-  Message* saved_head_ = nullptr;  // owner only
-  Message* saved_tail_ = nullptr;
   std::atomic<int64_t> size_{0};
   const uint32_t capacity_;
   const OverflowPolicy overflow_;
   std::atomic<bool> closed_{false};
-  std::atomic<uint32_t> room_waiters_{0};
   const Pid fallback_;
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> redirected_{0};
-  std::atomic<uint64_t> spilled_{0};
+  // Owner side.
+  mailbox_internal::MpscQueue system_;
+  Message* saved_head_ = nullptr;
+  Message* saved_tail_ = nullptr;
+  uint32_t unpublished_ = 0;
+  std::atomic<uint32_t> room_waiters_{0};
+  std::atomic<uint32_t> dropped_{0};
+  std::atomic<uint32_t> redirected_{0};
+  std::atomic<uint32_t> spilled_{0};
 };
 
 template <typename Pred>

@@ -4,7 +4,7 @@
 //
 // A Message is a heap object with an intrusive queue link, a type tag, the
 // sender's Pid and a few flag bits; user payloads travel in Envelope<T>.
-// Every message type T has one MessageType object (`MessageTypeOf<T>()`),
+// Messages are allocated from a size-class pool. Every message type T has one MessageType object (`MessageTypeOf<T>()`),
 // so matching a message against a type is a pointer comparison. Queues link
 // messages through `QueueNode::next`, so enqueueing allocates nothing.
 //
@@ -21,6 +21,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "libs/base/small_pool.h"
 #include "libs/pid/pid.h"
 
 namespace myr {
@@ -49,6 +50,12 @@ struct QueueNode {
 
 class Message : public QueueNode {
  public:
+  // Messages come from the runtime's size-class pool (see
+  // libs/base/small_pool.h): they are freed by another thread than the one
+  // that allocated them, which the pool makes cheap.
+  static void* operator new(size_t size) { return base::SmallPool::Allocate(size); }
+  static void operator delete(void* p, size_t size) { base::SmallPool::Free(p, size); }
+
   enum Flag : uint8_t {
     kRequest = 1 << 0,  // expects a reply (libs/sched RequestEnvelope)
     kSystem = 1 << 1,   // travels on the system channel

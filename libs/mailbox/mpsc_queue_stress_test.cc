@@ -87,6 +87,7 @@ TEST(MpscStress, BoundedDropNewNeverExceedsCapacityAndCountsEveryDrop) {
     delete m;
     ++consumed;
   }
+  mb.PublishConsumed();
   done = true;
   watcher.join();
   EXPECT_EQ(consumed, accepted.load());

@@ -397,16 +397,18 @@ Runtime::~Runtime() {
 
 void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {
   auto* c = static_cast<Cell*>(cell);
+  uint32_t size = c->block_size;
   c->~Cell();
-  ::operator delete(c);
+  base::SmallPool::Free(c, size);
 }
 
 absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
   absl::StatusOr<Pid> pid = slab_.Insert(cell);
   if (!pid.ok()) {
+    uint32_t size = cell->block_size;
     cell->actor->~ActorBase();
     cell->~Cell();
-    ::operator delete(cell);
+    base::SmallPool::Free(cell, size);
     return pid.status();
   }
   cell->pid = *pid;
@@ -593,6 +595,7 @@ void Runtime::RunCell(Cell* c) {
       return;
     }
     if (budget == 0) {
+      c->mailbox.PublishConsumed();
       Requeue(c);
       return;
     }
@@ -605,10 +608,11 @@ void Runtime::RunCell(Cell* c) {
       m = c->mailbox.Pop();
     }
     if (m == nullptr) {
-      if (c->stopping && c->active == nullptr && c->mailbox.size() == 0 && !c->mailbox.HasNew()) {
+      if (c->stopping && c->active == nullptr && !c->mailbox.HasSaved() && !c->mailbox.HasNew()) {
         RequestExit(c, ExitReason::Normal());
         continue;
       }
+      c->mailbox.PublishConsumed();
       c->sched_state.store(0, std::memory_order_seq_cst);
       bool more = c->mailbox.HasNew() || (c->active == nullptr && c->mailbox.HasSaved());
       if (!more || c->sched_state.exchange(1, std::memory_order_seq_cst) != 0) {

@@ -78,6 +78,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/base/small_pool.h"
 #include "libs/mailbox/mailbox.h"
 #include "libs/pid/slab.h"
 #include "libs/sched/exit_reason.h"
@@ -628,11 +629,12 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
     Cell cell;
     alignas(A) unsigned char storage[sizeof(A)];
   };
-  void* mem = ::operator new(sizeof(Block));
+  void* mem = base::SmallPool::Allocate(sizeof(Block));
   auto* block = reinterpret_cast<Block*>(mem);
   uint32_t budget = options.budget != 0 ? options.budget : options_.default_budget;
   if (deterministic()) budget = 1;
   new (&block->cell) Cell(this, options.mailbox, budget, options.lane);
+  block->cell.block_size = sizeof(Block);
   sched_internal::Cell* prev = sched_internal::tls_constructing_cell;
   sched_internal::tls_constructing_cell = &block->cell;
   try {
@@ -640,7 +642,7 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
   } catch (...) {
     sched_internal::tls_constructing_cell = prev;
     block->cell.~Cell();
-    ::operator delete(mem);
+    base::SmallPool::Free(mem, sizeof(Block));
     throw;
   }
   sched_internal::tls_constructing_cell = prev;

@@ -90,6 +90,7 @@ class Cell {
   ActiveTask* active = nullptr;
   std::atomic<CellExt*> ext{nullptr};
   uint32_t budget;
+  uint32_t block_size = 0;  // bytes of the cell+actor allocation
   uint32_t handled = 0;
   uint32_t next_call_id = 0;
   Lane lane;
