@@ -85,6 +85,13 @@ bool Mailbox::EnqueueForced(Message* m) {
   return true;
 }
 
+bool Mailbox::EnqueueChain(Message* first, Message* last, uint32_t n) {
+  if (closed_.load(std::memory_order_acquire)) return false;
+  size_.fetch_add(n, std::memory_order_relaxed);
+  user_.PushChain(first, last);
+  return true;
+}
+
 bool Mailbox::EnqueueSystem(Message* m) {
   if (closed_.load(std::memory_order_acquire)) return false;
   system_.Push(m);

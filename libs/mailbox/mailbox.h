@@ -100,6 +100,10 @@ class Mailbox {
   // Queues a user message ignoring capacity (used for messages that must not
   // be lost, e.g. a stop marker). False (caller keeps `m`) if closed.
   bool EnqueueForced(Message* m);
+  // Queues `n` user messages linked first..last (through QueueNode::next)
+  // with one atomic exchange; only for unbounded mailboxes. False (caller
+  // keeps them) if closed.
+  bool EnqueueChain(Message* first, Message* last, uint32_t n);
   // Queues a system message. False (caller keeps `m`) if closed.
   bool EnqueueSystem(Message* m);
   // Blocks until the user channel has room or the mailbox closes or the

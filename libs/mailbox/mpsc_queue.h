@@ -32,6 +32,14 @@ class MpscQueue {
     prev->next.store(n, std::memory_order_release);
   }
 
+  // @threadsafe. Pushes a chain first..last already linked through `next`
+  // (last->next is overwritten) with one exchange.
+  void PushChain(QueueNode* first, QueueNode* last) {
+    last->next.store(nullptr, std::memory_order_relaxed);
+    QueueNode* prev = head_.exchange(last, std::memory_order_seq_cst);
+    prev->next.store(first, std::memory_order_release);
+  }
+
   // Owner only. nullptr if empty or a push is in between.
   QueueNode* Pop() {
     QueueNode* tail = tail_;

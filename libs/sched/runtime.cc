@@ -24,6 +24,8 @@ thread_local DropContext* tls_drop_context = nullptr;
 // A turn that sends this many messages is "long": the worker's LIFO slot
 // becomes stealable and an idle worker is woken to share the load.
 constexpr uint32_t kLongTurnSends = 64;
+// Sends batched in a worker's outbox before it is flushed.
+constexpr uint32_t kOutboxBatch = 64;
 // Consecutive LIFO-slot runs before the FIFO queue gets a turn.
 constexpr uint32_t kMaxLifoStreak = 32;
 // Every this many turns a worker looks at the global queue first.
@@ -164,6 +166,15 @@ struct Worker {
   std::atomic<uint64_t> turns{0};
   std::atomic<bool> busy{false};
   // Owner-thread state.
+  // Sends to one unbounded mailbox, linked locally and spliced into it with a
+  // single exchange (holds a slab reference on `cell` while count > 0).
+  struct Outbox {
+    Cell* cell = nullptr;
+    Pid to;
+    Message* first = nullptr;
+    Message* last = nullptr;
+    uint32_t count = 0;
+  } outbox;
   uint32_t sends_in_turn = 0;
   uint32_t lifo_streak = 0;
   uint64_t tick = 0;
@@ -424,15 +435,56 @@ absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
 // --- sending ------------------------------------------------------------------
 
 SendResult Runtime::SendMessage(Pid to, Message* m, bool may_block) {
-  if (Worker* w = tls_worker; w != nullptr && ++w->sends_in_turn == sched_internal::kLongTurnSends) {
+  Worker* w = tls_worker;
+  if (w == nullptr || w->rt != this) return Deliver(to, m, may_block, 0);
+  if (++w->sends_in_turn == sched_internal::kLongTurnSends) {
     w->lifo_stealable.store(true, std::memory_order_relaxed);
     NotifyIdle();
   }
-  return Deliver(to, m, may_block, 0);
+  // Batch consecutive sends to the same unbounded mailbox (flushed when the
+  // batch is full and when the sender's turn ends).
+  Worker::Outbox& ob = w->outbox;
+  if (ob.count != 0 && ob.to == to) {
+    ob.last->next.store(m, std::memory_order_relaxed);
+    ob.last = m;
+    if (++ob.count >= sched_internal::kOutboxBatch) FlushOutbox(w);
+    return SendResult::kOk;
+  }
+  if (ob.count != 0) FlushOutbox(w);
+  auto* c = static_cast<Cell*>(slab_.Acquire(to));
+  if (c != nullptr && !c->mailbox.bounded()) {
+    ob.cell = c;
+    ob.to = to;
+    ob.first = ob.last = m;
+    ob.count = 1;
+    return SendResult::kOk;
+  }
+  return DeliverTo(to, c, m, may_block, 0);
+}
+
+void Runtime::FlushOutbox(Worker* w) {
+  Worker::Outbox ob = w->outbox;
+  w->outbox.count = 0;
+  if (ob.count == 0) return;
+  if (ob.cell->mailbox.EnqueueChain(ob.first, ob.last, ob.count)) {
+    ScheduleOrRelease(ob.cell);
+    return;
+  }
+  slab_.Release(ob.to);  // the target is exiting: dead letters
+  Message* m = ob.first;
+  for (uint32_t i = 0; i < ob.count; ++i) {
+    Message* next = static_cast<Message*>(m->next.load(std::memory_order_relaxed));
+    CountDeadLetter();
+    FailAndDelete(m, absl::NotFoundError(absl::StrCat("noproc: ", ob.to.ToString(), " is exiting")));
+    m = next;
+  }
 }
 
 SendResult Runtime::Deliver(Pid to, Message* m, bool may_block, int depth) {
-  auto* c = static_cast<Cell*>(slab_.Acquire(to));
+  return DeliverTo(to, static_cast<Cell*>(slab_.Acquire(to)), m, may_block, depth);
+}
+
+SendResult Runtime::DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth) {
   if (c == nullptr) {
     CountDeadLetter();
     FailAndDelete(m, absl::NotFoundError(absl::StrCat("noproc: no live actor at ", to.ToString())));
@@ -490,6 +542,11 @@ SendResult Runtime::Deliver(Pid to, Message* m, bool may_block, int depth) {
 }
 
 bool Runtime::SendSystem(Pid to, Message* m) {
+  // User messages this worker batched go first (a stop after work must not
+  // overtake the work).
+  if (Worker* w = tls_worker; w != nullptr && w->rt == this && w->outbox.count != 0) {
+    FlushOutbox(w);
+  }
   auto* c = static_cast<Cell*>(slab_.Acquire(to));
   if (c == nullptr) {
     delete m;
@@ -567,6 +624,7 @@ void Runtime::Requeue(Cell* c) {
 
 void Runtime::RunCell(Cell* c) {
   Worker* w = tls_worker;
+  if (w != nullptr && w->rt != this) w = nullptr;
   if (w != nullptr) {
     w->turns.fetch_add(1, std::memory_order_relaxed);
     w->lifo_stealable.store(false, std::memory_order_relaxed);
@@ -591,10 +649,12 @@ void Runtime::RunCell(Cell* c) {
     }
     if (c->exit_now) {
       ExitCell(c, *c->ext.load(std::memory_order_relaxed)->exit_request);
+      if (w != nullptr) FlushOutbox(w);
       slab_.Release(c->pid);
       return;
     }
     if (budget == 0) {
+      if (w != nullptr) FlushOutbox(w);
       c->mailbox.PublishConsumed();
       Requeue(c);
       return;
@@ -610,6 +670,10 @@ void Runtime::RunCell(Cell* c) {
     if (m == nullptr) {
       if (c->stopping && c->active == nullptr && !c->mailbox.HasSaved() && !c->mailbox.HasNew()) {
         RequestExit(c, ExitReason::Normal());
+        continue;
+      }
+      if (w != nullptr && w->outbox.count != 0) {
+        FlushOutbox(w);  // may be to ourselves: look again before going idle
         continue;
       }
       c->mailbox.PublishConsumed();

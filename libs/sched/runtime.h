@@ -446,6 +446,8 @@ class Runtime {
   }
   absl::StatusOr<Pid> SpawnCell(Cell* cell);
   SendResult Deliver(Pid to, Message* m, bool may_block, int depth);
+  SendResult DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth);
+  void FlushOutbox(sched_internal::Worker* w);
   void ScheduleOrRelease(Cell* c);
   void Submit(Cell* c);
   void Requeue(Cell* c);
