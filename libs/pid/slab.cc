@@ -49,6 +49,34 @@ Slab::~Slab() {
   delete[] chunks_;
 }
 
+void Slab::SlotRing::push_back(uint32_t v) {
+  if (size_ == buf_.size()) {
+    std::vector<uint32_t> bigger(buf_.empty() ? 1024 : buf_.size() * 2);
+    for (size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+    buf_.swap(bigger);
+    head_ = 0;
+  }
+  buf_[(head_ + size_) & (buf_.size() - 1)] = v;
+  ++size_;
+}
+
+uint32_t Slab::SlotRing::pop_front() {
+  uint32_t v = buf_[head_];
+  head_ = (head_ + 1) & (buf_.size() - 1);
+  --size_;
+  return v;
+}
+
+void Slab::SpinLock::lock() {
+  while (flag_.exchange(true, std::memory_order_acquire)) {
+    while (flag_.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+}
+
 uint32_t Slab::MyShard() {
   static std::atomic<uint32_t> next{0};
   thread_local uint32_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
@@ -90,10 +118,9 @@ absl::StatusOr<Pid> Slab::Insert(void* object) {
   uint32_t slot = UINT32_MAX;
   Shard& own = shards_[MyShard()];
   {
-    std::lock_guard<std::mutex> lock(own.mu);
+    std::lock_guard<SpinLock> lock(own.mu);
     if (own.free.size() >= kReuseThreshold) {
-      slot = own.free.front();
-      own.free.pop_front();
+      slot = own.free.pop_front();
     }
   }
   if (slot == UINT32_MAX) {
@@ -107,10 +134,9 @@ absl::StatusOr<Pid> Slab::Insert(void* object) {
     // No fresh slots left: take any freed slot, from any shard.
     for (uint32_t i = 0; i < kShards && slot == UINT32_MAX; ++i) {
       Shard& s = shards_[(MyShard() + i) % kShards];
-      std::lock_guard<std::mutex> lock(s.mu);
+      std::lock_guard<SpinLock> lock(s.mu);
       if (!s.free.empty()) {
-        slot = s.free.front();
-        s.free.pop_front();
+        slot = s.free.pop_front();
       }
     }
   }
@@ -156,7 +182,7 @@ void Slab::Release(Pid pid) {
 
 void Slab::FreeSlot(uint32_t slot) {
   Shard& own = shards_[MyShard()];
-  std::lock_guard<std::mutex> lock(own.mu);
+  std::lock_guard<SpinLock> lock(own.mu);
   own.free.push_back(slot);
 }
 

@@ -30,7 +30,7 @@
 // reuses its slot: Acquire compares generations atomically with taking the
 // reference, and reuse waits for the last reference.
 //
-// Allocation is O(1): per-thread-sharded free lists (one mutex each, no global
+// Allocation is O(1): per-thread-sharded free lists (one spinlock each, no global
 // lock) plus an atomic bump pointer for never-used slots. Freed slots are
 // reused first-in first-out, and only once a shard holds at least
 // kReuseThreshold of them, so one slot goes through 2^21 generations only
@@ -41,8 +41,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -115,9 +115,34 @@ class Slab {
   };
   static_assert(sizeof(Slot) == 16);
 
+  // A FIFO of free slot indices on a growable ring (never shrinks, so
+  // spawn/exit churn does not allocate).
+  class SlotRing {
+   public:
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    void push_back(uint32_t v);
+    uint32_t pop_front();
+
+   private:
+    std::vector<uint32_t> buf_;
+    size_t head_ = 0;
+    size_t size_ = 0;
+  };
+
+  // Test-and-test-and-set lock (tiny critical sections).
+  class SpinLock {
+   public:
+    void lock();
+    void unlock() { flag_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool> flag_{false};
+  };
+
   struct alignas(64) Shard {
-    std::mutex mu;
-    std::deque<uint32_t> free;  // guarded by mu
+    SpinLock mu;
+    SlotRing free;  // guarded by mu
   };
 
   Slot* SlotAt(uint32_t slot) const;  // nullptr if its chunk is not allocated

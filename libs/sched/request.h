@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "libs/mailbox/message.h"
+#include "libs/sched/exit_reason.h"
 #include "libs/sched/internal/system_kinds.h"
 #include "libs/sched/ref.h"
 
@@ -49,6 +50,8 @@ absl::Status UnansweredStatus();
 class DropContext {
  public:
   explicit DropContext(absl::Status status);
+  // "actor <pid> exited before replying: <reason>", built only if needed.
+  DropContext(Pid exiting, const ExitReason* reason);
   ~DropContext();
   DropContext(const DropContext&) = delete;
   DropContext& operator=(const DropContext&) = delete;
@@ -56,6 +59,8 @@ class DropContext {
  private:
   friend absl::Status UnansweredStatus();
   absl::Status status_;
+  Pid exiting_;
+  const ExitReason* reason_ = nullptr;
   DropContext* outer_;
 };
 

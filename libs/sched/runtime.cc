@@ -107,12 +107,50 @@ DropContext::DropContext(absl::Status status)
     : status_(std::move(status)), outer_(tls_drop_context) {
   tls_drop_context = this;
 }
+DropContext::DropContext(Pid exiting, const ExitReason* reason)
+    : exiting_(exiting), reason_(reason), outer_(tls_drop_context) {
+  tls_drop_context = this;
+}
 DropContext::~DropContext() { tls_drop_context = outer_; }
 
 absl::Status UnansweredStatus() {
-  if (tls_drop_context != nullptr) return tls_drop_context->status_;
-  return absl::AbortedError("request destroyed unanswered");
+  const DropContext* d = tls_drop_context;
+  if (d == nullptr) return absl::AbortedError("request destroyed unanswered");
+  if (d->reason_ != nullptr) {
+    return absl::AbortedError(absl::StrCat("actor ", d->exiting_.ToString(),
+                                           " exited before replying: ", d->reason_->ToString()));
+  }
+  return d->status_;
 }
+
+// A FIFO of cells on a growable ring buffer (never shrinks, so a busy queue
+// does not allocate).
+class CellRing {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  void push_back(Cell* c) {
+    if (size_ == buf_.size()) Grow();
+    buf_[(head_ + size_) & (buf_.size() - 1)] = c;
+    ++size_;
+  }
+  Cell* front() const { return buf_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    --size_;
+  }
+
+ private:
+  void Grow() {
+    std::vector<Cell*> bigger(buf_.empty() ? 256 : buf_.size() * 2);
+    for (size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+    buf_.swap(bigger);
+    head_ = 0;
+  }
+  std::vector<Cell*> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
 
 void CountUnhandled(Cell* cell) { cell->rt->CountDeadLetter(); }
 
@@ -158,7 +196,7 @@ struct Worker {
   const int index;
   std::thread thread;
   SpinLock mu;
-  std::deque<Cell*> fifo;  // guarded by mu
+  CellRing fifo;  // guarded by mu
   std::atomic<size_t> fifo_size{0};
   std::atomic<Cell*> lifo{nullptr};
   std::atomic<bool> lifo_stealable{false};
@@ -648,7 +686,9 @@ void Runtime::RunCell(Cell* c) {
       }
     }
     if (c->exit_now) {
-      ExitCell(c, *c->ext.load(std::memory_order_relaxed)->exit_request);
+      sched_internal::CellExt* e = c->ext.load(std::memory_order_relaxed);
+      ExitCell(c, e != nullptr && e->exit_request != nullptr ? *e->exit_request
+                                                             : ExitReason(c->exit_kind, ""));
       if (w != nullptr) FlushOutbox(w);
       slab_.Release(c->pid);
       return;
@@ -780,15 +820,17 @@ void Runtime::AfterTaskStep(Cell* c) {
 
 void Runtime::RequestExit(Cell* c, ExitReason reason) {
   if (c->exit_now) return;  // the first reason wins
-  c->Ext()->exit_request = std::make_unique<ExitReason>(std::move(reason));
+  c->exit_kind = reason.kind();
+  if (!reason.detail().empty()) {
+    c->Ext()->exit_request = std::make_unique<ExitReason>(std::move(reason));
+  }
   c->exit_now = true;
 }
 
 void Runtime::ExitCell(Cell* c, ExitReason reason) {
   c->mailbox.Close();
   {
-    sched_internal::DropContext drop(absl::AbortedError(absl::StrCat(
-        "actor ", c->pid.ToString(), " exited before replying: ", reason.ToString())));
+    sched_internal::DropContext drop(c->pid, &reason);
     delete c->active;  // destroys a suspended handler's frames
     c->active = nullptr;
     try {
@@ -801,11 +843,11 @@ void Runtime::ExitCell(Cell* c, ExitReason reason) {
   }
   std::vector<std::pair<uint64_t, ExitCallback>> watchers;
   {
-    sched_internal::CellExt* e = c->Ext();
     std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
-    e->exited = true;
-    e->reason = reason;
-    watchers.swap(e->watchers);
+    c->exited = true;
+    if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire)) {
+      watchers.swap(e->watchers);
+    }
   }
   if (reason.kind() == ExitKind::kCrash) crashed_.fetch_add(1, std::memory_order_relaxed);
   exited_.fetch_add(1, std::memory_order_relaxed);
@@ -838,11 +880,10 @@ uint64_t Runtime::Watch(Pid pid, ExitCallback cb) {
   if (c == nullptr) return 0;
   uint64_t id = 0;
   {
-    sched_internal::CellExt* e = c->Ext();
     std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
-    if (!e->exited) {
+    if (!c->exited) {
       id = next_watch_id_.fetch_add(1, std::memory_order_relaxed);
-      e->watchers.emplace_back(id, std::move(cb));
+      c->Ext()->watchers.emplace_back(id, std::move(cb));
     }
   }
   slab_.Release(pid);
@@ -853,8 +894,7 @@ bool Runtime::Unwatch(Pid pid, uint64_t id) {
   auto* c = static_cast<Cell*>(slab_.Acquire(pid));
   if (c == nullptr) return false;
   bool found = false;
-  {
-    sched_internal::CellExt* e = c->Ext();
+  if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
     auto it = std::find_if(e->watchers.begin(), e->watchers.end(),
                            [id](const auto& w) { return w.first == id; });

@@ -53,11 +53,10 @@ using ExitCallback = std::function<void(Pid, const ExitReason&)>;
 
 // Rarely used parts of a cell, allocated on first use.
 struct CellExt {
-  // Guarded by the cell's stripe mutex (Runtime::StripeFor).
+  // Guarded by the cell's stripe mutex (see runtime.cc StripeFor).
   std::vector<std::pair<uint64_t, ExitCallback>> watchers;
-  bool exited = false;
-  ExitReason reason;
-  // Owner only.
+  // Owner only: an exit reason with a detail text (plain reasons are kept
+  // in Cell::exit_kind without allocating).
   std::unique_ptr<ExitReason> exit_request;
   // Fault injection: crash at this (1-based) user message; 0 = off.
   std::atomic<uint64_t> crash_at{0};
@@ -97,6 +96,8 @@ class Cell {
   bool started = false;
   bool stopping = false;
   bool exit_now = false;
+  ExitKind exit_kind = ExitKind::kNormal;  // with exit_now
+  bool exited = false;  // guarded by the cell's stripe mutex
 };
 
 }  // namespace sched_internal
