@@ -154,6 +154,8 @@ void SmallPool::Free(void* p, size_t size) {
   if (++cache.count[c] > kMaxLocal) cache.Spill(c);
 }
 
+bool SmallPool::Bypassed() { return kBypass; }
+
 size_t SmallPool::ReservedBytes() { return g_reserved.load(std::memory_order_relaxed); }
 
 }  // namespace myr::base

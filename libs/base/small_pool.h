@@ -35,6 +35,8 @@ class SmallPool {
 
   static void* Allocate(size_t size);
   static void Free(void* p, size_t size);
+  // True when the pool hands everything to ::operator new (AddressSanitizer).
+  static bool Bypassed();
   // Bytes the pool has taken from the system (all classes, all threads).
   static size_t ReservedBytes();
 };

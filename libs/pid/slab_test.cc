@@ -76,9 +76,16 @@ TEST(Slab, AReferenceDelaysFinalizationAndReuse) {
   ASSERT_TRUE(slab.Retire(pid));
   EXPECT_EQ(finalized.load(), 0);          // still referenced
   EXPECT_EQ(slab.Acquire(pid), nullptr);   // but no new references
-  EXPECT_FALSE(slab.Insert(new Counted{&finalized, 9}).ok() && false);
+  auto* extra = new Counted{&finalized, 9};
+  // The only slot is still referenced, so it cannot be reused yet.
+  EXPECT_EQ(slab.Insert(extra).status().code(), absl::StatusCode::kResourceExhausted);
+  delete extra;
   slab.Release(pid);
-  EXPECT_EQ(finalized.load(), 1 + 0);
+  EXPECT_EQ(finalized.load(), 1);
+  absl::StatusOr<Pid> reused = slab.Insert(new Counted{&finalized, 10});
+  ASSERT_TRUE(reused.ok());
+  EXPECT_EQ(reused->slot(), pid.slot());
+  slab.Retire(*reused);
 }
 
 TEST(Slab, AFullSlabReportsResourceExhausted) {
