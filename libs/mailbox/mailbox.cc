@@ -131,7 +131,7 @@ Message* Mailbox::PopSystem() { return static_cast<Message*>(system_.Pop()); }
 
 Message* Mailbox::PopQueue() {
   if (overflow_ == OverflowPolicy::kDropOld && capacity_ != MailboxOptions::kUnbounded) {
-    // Discard the oldest while over capacity (dropped_ was counted on arrival).
+    // Discard the oldest while over capacity (counted in dropped_ on arrival).
     while (OwnerSize() > static_cast<int64_t>(capacity_)) {
       Message* oldest;
       if (saved_head_ != nullptr) {

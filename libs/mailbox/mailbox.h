@@ -146,7 +146,9 @@ class Mailbox {
   // --- introspection (@threadsafe) -----------------------------------------
 
   // User messages queued (including the save queue). While senders race on
-  // a full mailbox it may read up to one per concurrent sender too high.
+  // a full mailbox it may read up to one per concurrent sender too high; an
+  // unbounded mailbox publishes its owner's consumption in batches (every 64
+  // messages and at the end of each turn), so it may read high by that much.
   size_t size() const {
     int64_t n = size_.load(std::memory_order_relaxed);
     return n < 0 ? 0 : static_cast<size_t>(n);
@@ -174,7 +176,8 @@ class Mailbox {
   void OnUserRemoved() {
     // Consumption is published in batches: producers on another core keep
     // the size line in their cache instead of bouncing it per message.
-    if (++unpublished_ >= kPublishEvery ||
+    // A bounded mailbox publishes at once, so its capacity is exact.
+    if (++unpublished_ >= kPublishEvery || capacity_ != MailboxOptions::kUnbounded ||
         room_waiters_.load(std::memory_order_relaxed) != 0) {
       PublishConsumed();
     }

@@ -95,11 +95,14 @@ class ReplyHandle {
     std::unique_ptr<sched_internal::ReplySink<R>> sink = std::move(sink_);
     sink->Deliver(std::move(result));
   }
-  void Fail(const absl::Status& status) {
+  // Takes `status` by value and moves it on: the failing thread keeps no
+  // reference to the status it hands to the caller (absl::Status shares its
+  // message between copies through a reference count).
+  void Fail(absl::Status status) {
     if constexpr (std::is_void_v<R>) {
-      Reply(status);
+      Reply(std::move(status));
     } else {
-      Reply(CallResult<R>(status));
+      Reply(CallResult<R>(std::move(status)));
     }
   }
 
@@ -116,7 +119,7 @@ namespace sched_internal {
 class RequestBase {
  public:
   virtual ~RequestBase() = default;
-  virtual void Fail(const absl::Status& status) = 0;
+  virtual void Fail(absl::Status status) = 0;
 };
 
 }  // namespace sched_internal
@@ -130,7 +133,7 @@ class RequestEnvelope : public Envelope<M>, public sched_internal::RequestBase {
     this->add_flags(Message::kRequest);
   }
   ReplyHandle<Reply>& reply() { return reply_; }
-  void Fail(const absl::Status& status) override { reply_.Fail(status); }
+  void Fail(absl::Status status) override { reply_.Fail(std::move(status)); }
   // A spilled copy of a request is a plain one-way message.
   Message* Clone() const override {
     if constexpr (std::is_copy_constructible_v<M>) {
@@ -147,7 +150,7 @@ class RequestEnvelope : public Envelope<M>, public sched_internal::RequestBase {
 };
 
 // Fails `m` if it is a request (with `status`), then destroys it.
-void FailAndDelete(Message* m, const absl::Status& status);
+void FailAndDelete(Message* m, absl::Status status);
 
 // A reply travelling to an awaiting actor, on its system channel.
 class ReplyMessageBase : public Message {

@@ -120,7 +120,9 @@ absl::Status UnansweredStatus() {
     return absl::AbortedError(absl::StrCat("actor ", d->exiting_.ToString(),
                                            " exited before replying: ", d->reason_->ToString()));
   }
-  return d->status_;
+  // A fresh status, not a copy sharing d->status_'s reference-counted message
+  // (it goes to another thread while this one still holds the original).
+  return absl::Status(d->status_.code(), d->status_.message());
 }
 
 // A FIFO of cells on a growable ring buffer (never shrinks, so a busy queue
@@ -231,7 +233,12 @@ class BlockingPool {
   void Push(Cell* c) {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(c);
-    if (idle_ == 0 && static_cast<int>(threads_.size()) < max_threads_ && !stop_) {
+    // Each idle thread takes one queued cell once it wakes (and stays counted
+    // as idle until then): start a thread when there are more cells queued
+    // than idle threads, or two blocking actors woken together would run one
+    // after the other on one thread.
+    if (static_cast<int>(queue_.size()) > idle_ &&
+        static_cast<int>(threads_.size()) < max_threads_ && !stop_) {
       threads_.emplace_back([this] { Loop(); });
     } else {
       cv_.notify_one();
@@ -338,7 +345,7 @@ void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Dur
   p->waiter = h;
   cell->active->pending = p;
   if (timeout != absl::InfiniteDuration()) {
-    p->timer = cell->rt->ArmTimer(cell->pid, cell->rt->NowNanos() + absl::ToInt64Nanoseconds(timeout));
+    p->timer = cell->rt->ArmTimer(cell->pid, DeadlineAfter(cell->rt->NowNanos(), timeout));
   }
 }
 
@@ -356,10 +363,10 @@ using sched_internal::tls_current_message;
 using sched_internal::tls_worker;
 using sched_internal::Worker;
 
-void FailAndDelete(Message* m, const absl::Status& status) {
+void FailAndDelete(Message* m, absl::Status status) {
   if (m == nullptr) return;
   if (m->is_request()) {
-    if (auto* rb = dynamic_cast<sched_internal::RequestBase*>(m)) rb->Fail(status);
+    if (auto* rb = dynamic_cast<sched_internal::RequestBase*>(m)) rb->Fail(std::move(status));
   }
   delete m;
 }
@@ -406,14 +413,24 @@ Runtime::Runtime(RuntimeOptions options)
 
 Runtime::~Runtime() {
   // Kill every actor and wait (bounded) for them to finish exiting.
-  stopping_.store(true, std::memory_order_release);
-  slab_.ForEachLive([this](Pid p, void*) { Kill(p); });
+  stopping_.store(true, std::memory_order_seq_cst);
+  auto kill_all = [this] { slab_.ForEachLive([this](Pid p, void*) { Kill(p); }); };
+  kill_all();
   if (deterministic()) {
     RunUntilIdle();
   } else {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (slab_.live() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Sweep again now and then: a handler whose Spawn passed the stopping_
+    // check just before it was set inserts its child after the first sweep.
+    // (The spawning actor is still alive then, so live() > 0 until it is.)
+    auto now = std::chrono::steady_clock::now();
+    auto deadline = now + std::chrono::seconds(10);
+    auto next_sweep = now + std::chrono::milliseconds(5);
+    while (slab_.live() > 0 && (now = std::chrono::steady_clock::now()) < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
+      if (now >= next_sweep) {
+        kill_all();
+        next_sweep = now + std::chrono::milliseconds(5);
+      }
     }
   }
   shut_down_.store(true, std::memory_order_seq_cst);
@@ -452,6 +469,10 @@ void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {
 }
 
 absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
+  // Scheduled from birth: once inserted, the pid is visible to the shutdown
+  // sweep (ForEachLive), whose Kill must find the cell already scheduled and
+  // leave the submitting to us, or the cell would be queued twice.
+  cell->sched_state.store(sched_internal::kScheduled, std::memory_order_relaxed);
   absl::StatusOr<Pid> pid = slab_.Insert(cell);
   if (!pid.ok()) {
     uint32_t size = cell->block_size;
@@ -465,7 +486,6 @@ absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
   // The new actor runs once (OnStart) right away; the life reference is the
   // slab's, so take one for the run queue.
   slab_.Acquire(*pid);
-  cell->sched_state.store(1, std::memory_order_relaxed);
   Submit(cell);
   return *pid;
 }
@@ -505,7 +525,7 @@ void Runtime::FlushOutbox(Worker* w) {
   w->outbox.count = 0;
   if (ob.count == 0) return;
   if (ob.cell->mailbox.EnqueueChain(ob.first, ob.last, ob.count)) {
-    ScheduleOrRelease(ob.cell);
+    ScheduleOrRelease(ob.to, ob.cell);
     return;
   }
   slab_.Release(ob.to);  // the target is exiting: dead letters
@@ -531,12 +551,12 @@ SendResult Runtime::DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int d
   for (;;) {
     switch (c->mailbox.Enqueue(m)) {
       case EnqueueResult::kAccepted:
-        ScheduleOrRelease(c);
+        ScheduleOrRelease(to, c);
         return SendResult::kOk;
       case EnqueueResult::kSpill: {
         Pid fallback = c->mailbox.fallback();
         Message* copy = m->Clone();
-        ScheduleOrRelease(c);
+        ScheduleOrRelease(to, c);
         if (copy != nullptr && depth < 8) Deliver(fallback, copy, false, depth + 1);
         else delete copy;
         return SendResult::kSpilled;
@@ -557,8 +577,9 @@ SendResult Runtime::DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int d
       case EnqueueResult::kFull: {
         bool can_wait = may_block && tls_worker == nullptr && !deterministic();
         if (can_wait &&
-            c->mailbox.WaitForRoom(absl::Now() + options_.block_timeout)) {
-          continue;  // retry
+            (c->mailbox.WaitForRoom(absl::Now() + options_.block_timeout) ||
+             c->mailbox.closed())) {
+          continue;  // retry (a target that exited meanwhile gives noproc)
         }
         slab_.Release(to);
         FailAndDelete(m, absl::UnavailableError(absl::StrCat(
@@ -595,19 +616,35 @@ bool Runtime::SendSystem(Pid to, Message* m) {
     delete m;
     return false;
   }
-  ScheduleOrRelease(c);
+  ScheduleOrRelease(to, c);
   return true;
 }
 
-void Runtime::ScheduleOrRelease(Cell* c) {
-  // Pairs with the consumer's store(0) + HasNew() in RunCell (both seq_cst):
-  // either we see 0 and schedule, or the consumer sees our message.
-  if (c->sched_state.load(std::memory_order_seq_cst) == 0 &&
-      c->sched_state.exchange(1, std::memory_order_seq_cst) == 0) {
-    Submit(c);  // our reference now belongs to the run queue
-  } else {
-    slab_.Release(c->pid);
+void Runtime::ScheduleOrRelease(Pid to, Cell* c) {
+  // Pairs with the owner's store(kReleasing) + HasNew() in RunCell (all
+  // seq_cst): either the owner sees our message, or we see kReleasing and
+  // tell it to keep running (kReleasing -> kScheduled), or we see kIdle and
+  // schedule the cell ourselves.
+  uint32_t s = c->sched_state.load(std::memory_order_seq_cst);
+  for (;;) {
+    if (s == sched_internal::kIdle) {
+      if (c->sched_state.compare_exchange_weak(s, sched_internal::kScheduled,
+                                               std::memory_order_seq_cst)) {
+        Submit(c);  // our reference now belongs to the run queue
+        return;
+      }
+    } else if (s == sched_internal::kReleasing) {
+      if (c->sched_state.compare_exchange_weak(s, sched_internal::kScheduled,
+                                               std::memory_order_seq_cst)) {
+        break;  // the owner keeps running and finds our message
+      }
+    } else {
+      break;  // queued or running: the owner finds our message
+    }
   }
+  // `to`, the pid the reference was taken with, not c->pid: a cell that is
+  // still being spawned has not had its pid stored yet.
+  slab_.Release(to);
 }
 
 void Runtime::Submit(Cell* c) {
@@ -717,12 +754,21 @@ void Runtime::RunCell(Cell* c) {
         continue;
       }
       c->mailbox.PublishConsumed();
-      c->sched_state.store(0, std::memory_order_seq_cst);
+      // Going idle. While kReleasing, no sender schedules the cell (so this
+      // thread may still read the owner-side state below, which another
+      // worker running the cell would be writing); a sender that sees
+      // kReleasing sets kScheduled instead, and then we keep running.
+      c->sched_state.store(sched_internal::kReleasing, std::memory_order_seq_cst);
       bool more = c->mailbox.HasNew() || (c->active == nullptr && c->mailbox.HasSaved());
-      if (!more || c->sched_state.exchange(1, std::memory_order_seq_cst) != 0) {
-        slab_.Release(c->pid);  // idle (or a sender re-scheduled it and owns that)
-        return;
+      if (!more) {
+        uint32_t releasing = sched_internal::kReleasing;
+        if (c->sched_state.compare_exchange_strong(releasing, sched_internal::kIdle,
+                                                   std::memory_order_seq_cst)) {
+          slab_.Release(c->pid);  // idle
+          return;
+        }
       }
+      c->sched_state.store(sched_internal::kScheduled, std::memory_order_relaxed);
       continue;
     }
     --budget;
@@ -743,7 +789,15 @@ void Runtime::RunCell(Cell* c) {
     try {
       kept = c->actor->Dispatch(m);
     } catch (...) {
-      RequestExit(c, sched_internal::CrashFromCurrentException());
+      ExitReason reason = sched_internal::CrashFromCurrentException();
+      if (!kept) {
+        // A request whose handler threw is answered with the crash, not with
+        // a generic "destroyed unanswered".
+        sched_internal::DropContext drop(c->pid, &reason);
+        delete m;
+        kept = true;
+      }
+      RequestExit(c, std::move(reason));
     }
     tls_current_message = nullptr;
     if (!kept) delete m;
@@ -803,7 +857,12 @@ void Runtime::ResumePending(Cell* c) {
     CancelTimer(p->timer);
     p->timer = 0;
   }
+  // The handler runs again: sender() is the sender of the message that
+  // started it, as before its co_await.
+  Message* outer = tls_current_message;
+  tls_current_message = c->active->message();
   p->waiter.resume();  // exceptions are captured by the task's promise
+  tls_current_message = outer;
   AfterTaskStep(c);
 }
 
@@ -814,7 +873,13 @@ void Runtime::AfterTaskStep(Cell* c) {
   try {
     task->Finish();
   } catch (...) {
-    RequestExit(c, sched_internal::CrashFromCurrentException());
+    ExitReason reason = sched_internal::CrashFromCurrentException();
+    {
+      // The request that started the task is answered with the crash.
+      sched_internal::DropContext drop(c->pid, &reason);
+      task.reset();
+    }
+    RequestExit(c, std::move(reason));
   }
 }
 
@@ -920,7 +985,7 @@ absl::StatusOr<ExitReason> Runtime::AwaitExit(Pid pid, absl::Duration timeout) {
     state->cv.notify_all();
   });
   if (id == 0) return absl::NotFoundError(absl::StrCat("noproc: ", pid.ToString()));
-  int64_t deadline = NowNanos() + absl::ToInt64Nanoseconds(timeout);
+  int64_t deadline = sched_internal::DeadlineAfter(NowNanos(), timeout);
   if (deterministic()) {
     for (;;) {
       {
@@ -971,7 +1036,12 @@ int64_t Runtime::NowNanos() const {
 uint64_t Runtime::ArmTimer(Pid pid, int64_t deadline_ns) {
   int64_t before = timers_->NextDeadline();
   uint64_t id = timers_->Add(deadline_ns, pid);
-  if (!deterministic() && deadline_ns < before) monitor_cv_.notify_one();
+  // The monitor wakes at least every millisecond; wake it early only for a
+  // deadline that is both the earliest and due before its next tick (a
+  // notify costs a futex call, which a call with a long timeout should not pay).
+  if (!deterministic() && deadline_ns < before && deadline_ns < NowNanos() + 1'000'000) {
+    monitor_cv_.notify_one();
+  }
   return id;
 }
 
@@ -1171,7 +1241,7 @@ bool Runtime::DriveOnce(int64_t deadline_ns) {
 }
 
 void Runtime::AdvanceTime(absl::Duration d) {
-  int64_t target = NowNanos() + absl::ToInt64Nanoseconds(d);
+  int64_t target = sched_internal::DeadlineAfter(NowNanos(), d);
   for (;;) {
     RunUntilIdle();
     int64_t next = timers_->NextDeadline();

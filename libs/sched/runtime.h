@@ -62,6 +62,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -239,6 +240,7 @@ class ActiveTaskImpl final : public ActiveTask {
   ActiveTaskImpl(Task<X> task, Message* msg) : msg_(msg), task_(std::move(task)) {}
   std::coroutine_handle<> handle() override { return task_.handle(); }
   bool done() override { return task_.done(); }
+  Message* message() override { return msg_.get(); }
   void Finish() override {
     if constexpr (std::is_void_v<X>) {
       task_.TakeResult();
@@ -448,7 +450,7 @@ class Runtime {
   SendResult Deliver(Pid to, Message* m, bool may_block, int depth);
   SendResult DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth);
   void FlushOutbox(sched_internal::Worker* w);
-  void ScheduleOrRelease(Cell* c);
+  void ScheduleOrRelease(Pid to, Cell* c);
   void Submit(Cell* c);
   void Requeue(Cell* c);
   void RunCell(Cell* c);
@@ -534,6 +536,22 @@ class ActorReplySink final : public ReplySink<R> {
   uint64_t call_id_;
 };
 
+// `now_ns + timeout`, saturating at INT64_MAX ("never") instead of overflowing
+// (absl::InfiniteDuration() and very long timeouts).
+inline int64_t DeadlineAfter(int64_t now_ns, absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) return INT64_MAX;
+  int64_t d = absl::ToInt64Nanoseconds(timeout);  // saturates
+  if (d > 0 && now_ns > INT64_MAX - d) return INT64_MAX;
+  return now_ns + d;
+}
+
+// The status of a call result (absl::Status itself for calls without a value).
+inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& r) {
+  return r.status();
+}
+
 // Registers the suspension of the cell's active task and arms its deadline.
 void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Duration timeout);
 
@@ -547,7 +565,16 @@ class ReceiveAwaitable final : public PendingReceive {
 
   bool MatchUser(const Message& m) override {
     const T* v = PayloadIf<T>(&m);
-    return v != nullptr && pred_(*v);
+    if (v == nullptr) return false;
+    try {
+      return pred_(*v);
+    } catch (...) {
+      // Take the message the predicate threw on and rethrow in the handler
+      // (from co_await), where it ends the actor as a crash; an exception
+      // must not escape into the mailbox or the worker.
+      error_ = std::current_exception();
+      return true;
+    }
   }
   bool await_ready() {
     result = cell_->mailbox.TakeFirst([this](const Message& m) { return MatchUser(m); });
@@ -560,6 +587,10 @@ class ReceiveAwaitable final : public PendingReceive {
   }
   void await_suspend(std::coroutine_handle<> h) { Suspend(cell_, this, h, timeout_); }
   absl::StatusOr<T> await_resume() {
+    if (error_) {
+      delete std::exchange(result, nullptr);
+      std::rethrow_exception(error_);
+    }
     if (result == nullptr) {
       return absl::DeadlineExceededError(
           absl::StrCat("receive timed out after ", absl::FormatDuration(timeout_)));
@@ -572,6 +603,7 @@ class ReceiveAwaitable final : public PendingReceive {
   Cell* cell_;
   Pred pred_;
   absl::Duration timeout_;
+  std::exception_ptr error_;
 };
 
 template <typename R>
@@ -659,13 +691,11 @@ CallResult<ReplyOf<M>> Runtime::Call(Pid to, M msg, absl::Duration timeout) {
   auto state = std::make_shared<sched_internal::ExternalReplyState<R>>();
   auto* env = new RequestEnvelope<M>(
       std::move(msg), ReplyHandle<R>(new sched_internal::ExternalReplySink<R>(state)));
-  int64_t deadline = timeout == absl::InfiniteDuration()
-                         ? INT64_MAX
-                         : NowNanos() + absl::ToInt64Nanoseconds(timeout);
+  int64_t deadline = sched_internal::DeadlineAfter(NowNanos(), timeout);
   SendMessage(to, env, /*may_block=*/true);  // on failure the handle already replied
   CallResult<R> r = AwaitExternal<R>(state, deadline);
-  if (!r.ok() && r.status().code() == absl::StatusCode::kDeadlineExceeded &&
-      r.status().message().empty()) {
+  const absl::Status& st = sched_internal::StatusOf(r);
+  if (st.code() == absl::StatusCode::kDeadlineExceeded && st.message().empty()) {
     return CallResult<R>(absl::DeadlineExceededError(absl::StrCat(
         "call to ", to.ToString(), " timed out after ", absl::FormatDuration(timeout))));
   }

@@ -1,6 +1,12 @@
 // Copyright Myrmidon authors.
+//
+// The Runtime's basic API: the overview example, typed refs, introspection.
+// Behaviour in depth lives in the other *_test.cc files of this package.
 #include "libs/sched/runtime.h"
 
+#include <type_traits>
+
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace myr {
@@ -17,6 +23,12 @@ class Counter : public Actor<Counter, Add, Get> {
   int64_t total_ = 0;
 };
 
+RuntimeOptions Threaded(int workers = 2) {
+  RuntimeOptions o;
+  o.workers = workers;
+  return o;
+}
+
 TEST(Runtime, ACounterCountsAndAnswers) {
   Runtime rt;
   auto counter = *rt.Spawn<Counter>();
@@ -24,6 +36,80 @@ TEST(Runtime, ACounterCountsAndAnswers) {
   absl::StatusOr<int64_t> n = rt.Call(counter, Get{}, absl::Seconds(5));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 2000);
+}
+
+TEST(Runtime, ARefNarrowsToASubsetOfItsMessagesAndToAPid) {
+  static_assert(std::is_convertible_v<Ref<Add, Get>, Ref<Get>>);
+  static_assert(!std::is_convertible_v<Ref<Get>, Ref<Add, Get>>);
+  static_assert(std::is_convertible_v<Ref<Add, Get>, Pid>);
+  static_assert(Ref<Add, Get>::kAccepts<Add>);
+  static_assert(!Ref<Get>::kAccepts<Add>);
+  Runtime rt(Threaded());
+  Counter::Interface counter = *rt.Spawn<Counter>();
+  Ref<Get> reader = counter;
+  EXPECT_EQ(reader.pid(), counter.pid());
+  rt.Send(counter, Add{5});
+  EXPECT_EQ(*rt.Call(reader, Get{}, absl::Seconds(5)), 5);
+}
+
+TEST(Runtime, PidsCarryTheRuntimesNode) {
+  RuntimeOptions o = Threaded();
+  o.node = 42;
+  Runtime rt(o);
+  auto counter = *rt.Spawn<Counter>();
+  EXPECT_EQ(rt.node(), 42u);
+  EXPECT_EQ(counter.pid().node(), 42u);
+  EXPECT_TRUE(rt.IsAlive(counter));
+  // A pid of another node is never alive here.
+  Pid elsewhere = Pid::Make(7, counter.pid().slot(), counter.pid().generation());
+  EXPECT_FALSE(rt.IsAlive(elsewhere));
+  EXPECT_EQ(rt.Send(elsewhere, Add{1}), SendResult::kNoProc);
+}
+
+TEST(Runtime, MailboxInfoReportsTheMailboxOptions) {
+  Runtime rt(Threaded());
+  auto a = *rt.Spawn<Counter>();
+  auto b = *rt.SpawnWith<Counter>(
+      SpawnOptions().WithMailbox(MailboxOptions::Bounded(16, OverflowPolicy::kDropOld)));
+  auto c = *rt.SpawnWith<Counter>(SpawnOptions().WithMailbox(MailboxOptions::Unbounded()));
+  EXPECT_EQ(rt.MailboxInfo(a)->capacity, MailboxOptions::kDefaultCapacity);
+  EXPECT_EQ(rt.MailboxInfo(a)->overflow, OverflowPolicy::kDropNew);
+  EXPECT_EQ(rt.MailboxInfo(b)->capacity, 16u);
+  EXPECT_EQ(rt.MailboxInfo(b)->overflow, OverflowPolicy::kDropOld);
+  EXPECT_EQ(rt.MailboxInfo(c)->capacity, 0u);
+  EXPECT_FALSE(rt.MailboxInfo(Pid()).has_value());
+}
+
+TEST(Runtime, StatsCountSpawnsExitsAndLiveActors) {
+  Runtime rt(Threaded());
+  EXPECT_EQ(rt.workers(), 2);
+  std::vector<Pid> pids;
+  for (int i = 0; i < 10; ++i) pids.push_back(*rt.Spawn<Counter>());
+  Runtime::Stats st = rt.stats();
+  EXPECT_EQ(st.spawned, 10u);
+  EXPECT_EQ(st.live_actors, 10u);
+  for (Pid p : pids) rt.Stop(p);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (rt.stats().live_actors != 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  st = rt.stats();
+  EXPECT_EQ(st.live_actors, 0u);
+  EXPECT_EQ(st.exited, 10u);
+  EXPECT_EQ(st.crashed, 0u);
+}
+
+TEST(Runtime, EveryResultAndExitKindHasAName) {
+  EXPECT_STREQ(SendResultName(SendResult::kOk), "ok");
+  EXPECT_STREQ(SendResultName(SendResult::kNoProc), "noproc");
+  EXPECT_STREQ(SendResultName(SendResult::kBackpressure), "backpressure");
+  EXPECT_TRUE(Delivered(SendResult::kSpilled));
+  EXPECT_TRUE(Delivered(SendResult::kRedirected));
+  EXPECT_FALSE(Delivered(SendResult::kDropped));
+  EXPECT_EQ(ExitReason::Crash("boom").ToString(), "crash: boom");
+  EXPECT_EQ(ExitReason::Normal().ToString(), "normal");
+  EXPECT_TRUE(ExitReason::Normal().normal());
+  EXPECT_FALSE(ExitReason::Shutdown().normal());
 }
 
 }  // namespace

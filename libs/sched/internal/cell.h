@@ -44,6 +44,8 @@ class ActiveTask {
   virtual ~ActiveTask() = default;
   virtual std::coroutine_handle<> handle() = 0;
   virtual bool done() = 0;
+  // The message that started the task.
+  virtual Message* message() = 0;
   // Delivers the result (reply) or rethrows the task's exception.
   virtual void Finish() = 0;
   PendingReceive* pending = nullptr;
@@ -64,6 +66,13 @@ struct CellExt {
 
 enum class Lane : uint8_t { kWorker, kBlocking };
 
+// Cell::sched_state values.
+enum : uint32_t {
+  kIdle = 0,       // in no run queue, not running
+  kScheduled = 1,  // in a run queue or running (the queue holds a slab reference)
+  kReleasing = 2,  // its runner is checking for new messages before going idle
+};
+
 class Cell {
  public:
   Cell(Runtime* rt, const MailboxOptions& mo, uint32_t budget, Lane lane)
@@ -80,9 +89,8 @@ class Cell {
   }
 
   Mailbox mailbox;
-  // 1 while the cell is in a run queue or running (the queue then holds a
-  // slab reference), 0 when idle.
-  std::atomic<uint32_t> sched_state{0};
+  // kIdle, kScheduled or kReleasing (see above).
+  std::atomic<uint32_t> sched_state{kIdle};
   Pid pid;
   Runtime* rt;
   ActorBase* actor = nullptr;
