@@ -3,7 +3,6 @@
 // Request/reply (Runtime::Call from threads, co_await Call from actors) and
 // the coroutine waits of Task handlers: selective Receive and Sleep.
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -15,49 +14,18 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 namespace {
 
-RuntimeOptions Threaded(int workers = 2) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
-
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(10)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
+using sched_testing::Eventually;
+using sched_testing::Log;
+using sched_testing::Threaded;
 
 bool Contains(absl::string_view text, absl::string_view part) {
   return text.find(part) != absl::string_view::npos;
 }
-
-class Log {
- public:
-  void Add(std::string e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back(std::move(e));
-  }
-  std::vector<std::string> events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_.size();
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> events_;
-};
 
 // --- a server with every kind of handler -------------------------------------------
 

@@ -5,7 +5,6 @@
 // stuck in a long handler does not strand the actors queued behind it.
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -15,43 +14,21 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 namespace {
 
-RuntimeOptions Threaded(int workers) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
+using sched_testing::Eventually;
+using sched_testing::Gate;
+using sched_testing::Threaded;
 
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(20)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Microseconds(200));
-  }
-  return true;
-}
-
-class Gate {
- public:
-  void Open() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+// These tests wait longer than Eventually's default (a million queued
+// messages take a while in a sanitizer build) and poll finer, so that they
+// act on a state (an actor started, a first message handled) soon after it
+// begins.
+constexpr absl::Duration kWait = absl::Seconds(20);
+constexpr absl::Duration kPoll = absl::Microseconds(200);
 
 // --- a flooded actor does not starve others --------------------------------------
 
@@ -91,17 +68,17 @@ TEST(Fairness, AnActorWithAMillionQueuedMessagesDoesNotDelayAnother) {
   // One worker: X and Y compete for it, so only the budget can let Y in.
   Runtime rt(Threaded(1));
   auto y = *rt.Spawn<Bystander>(&s);
-  ASSERT_TRUE(Eventually([&] { return s.y_started.load(); }));
+  ASSERT_TRUE(Eventually([&] { return s.y_started.load(); }, kWait, kPoll));
   auto x = *rt.SpawnWith<Flooded>(SpawnOptions().WithMailbox(MailboxOptions::Unbounded()), &s);
   for (int64_t i = 0; i < kFlood; ++i) ASSERT_EQ(rt.Send(x, Tick{}), SendResult::kOk);
   s.gate.Open();
-  ASSERT_TRUE(Eventually([&] { return s.x_handled.load() > 0; }));
+  ASSERT_TRUE(Eventually([&] { return s.x_handled.load() > 0; }, kWait, kPoll));
   ASSERT_EQ(rt.Send(y, Probe{}), SendResult::kOk);
-  ASSERT_TRUE(Eventually([&] { return s.x_handled_when_y_ran.load() >= 0; }));
+  ASSERT_TRUE(Eventually([&] { return s.x_handled_when_y_ran.load() >= 0; }, kWait, kPoll));
   int64_t left = kFlood - s.x_handled_when_y_ran.load();
   EXPECT_GT(left, kFlood / 2) << "Y waited for " << s.x_handled_when_y_ran.load()
                               << " of X's messages";
-  ASSERT_TRUE(Eventually([&] { return s.x_handled.load() == kFlood; }, absl::Seconds(60)));
+  ASSERT_TRUE(Eventually([&] { return s.x_handled.load() == kFlood; }, absl::Seconds(60), kPoll));
 }
 
 // --- SpawnOptions::budget -------------------------------------------------------------
@@ -160,7 +137,7 @@ std::string RunBudget(uint32_t budget) {
   auto b = *rt.SpawnWith<Letter>(opts, &order, 'b');
   auto feeder = *rt.Spawn<Feeder>();
   rt.Send(feeder, Feed{a, b, 10});
-  EXPECT_TRUE(Eventually([&] { return order.get().size() == 20; }));
+  EXPECT_TRUE(Eventually([&] { return order.get().size() == 20; }, kWait, kPoll));
   return order.get();
 }
 
@@ -254,14 +231,14 @@ TEST(BlockingLane, ASleepingBlockingActorDoesNotDelayAPingPongOnTheWorkers) {
   auto ping = *rt.Spawn<Player>(&rally);
   auto pong = *rt.Spawn<Player>(&rally);
   for (Pid s : sleepers) rt.Send(s, Doze{kSleep});
-  ASSERT_TRUE(Eventually([&] { return sleep.asleep.load() == kSleepers; }));
+  ASSERT_TRUE(Eventually([&] { return sleep.asleep.load() == kSleepers; }, kWait, kPoll));
   absl::Time t0 = absl::Now();
   rt.Send(ping, Serve{pong, kRounds});
-  ASSERT_TRUE(Eventually([&] { return rally.done.load(); }));
+  ASSERT_TRUE(Eventually([&] { return rally.done.load(); }, kWait, kPoll));
   absl::Duration took = absl::Now() - t0;
   EXPECT_EQ(rally.sleepers_awake_at_end.load(), 0)
       << "the ping-pong took " << took << ", longer than the blocking handlers";
-  ASSERT_TRUE(Eventually([&] { return sleep.woke.load() == kSleepers; }));
+  ASSERT_TRUE(Eventually([&] { return sleep.woke.load() == kSleepers; }, kWait, kPoll));
 }
 
 TEST(BlockingLane, BlockingActorsWokenTogetherBlockInParallel) {
@@ -271,7 +248,7 @@ TEST(BlockingLane, BlockingActorsWokenTogetherBlockInParallel) {
   // One blocking thread exists and is idle when the others are needed.
   auto first = *rt.SpawnWith<Sleeper>(SpawnOptions().OnLane(Lane::kBlocking), &warm);
   rt.Send(first, Doze{absl::ZeroDuration()});
-  ASSERT_TRUE(Eventually([&] { return warm.woke.load() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return warm.woke.load() == 1; }, kWait, kPoll));
   absl::SleepFor(absl::Milliseconds(5));
   std::vector<Pid> sleepers;
   for (int i = 0; i < kSleepers; ++i) {
@@ -279,7 +256,7 @@ TEST(BlockingLane, BlockingActorsWokenTogetherBlockInParallel) {
   }
   absl::Time t0 = absl::Now();
   for (Pid s : sleepers) rt.Send(s, Doze{absl::Milliseconds(200)});
-  ASSERT_TRUE(Eventually([&] { return sleep.woke.load() == kSleepers; }));
+  ASSERT_TRUE(Eventually([&] { return sleep.woke.load() == kSleepers; }, kWait, kPoll));
   absl::Duration took = absl::Now() - t0;
   EXPECT_EQ(sleep.max_asleep.load(), kSleepers);
   EXPECT_LT(took, absl::Milliseconds(390)) << "blocking handlers ran one after another";
@@ -315,7 +292,7 @@ TEST(Fairness, AnActorQueuedBehindALongHandlerIsTakenByAnotherWorker) {
   auto victim = *rt.Spawn<Poked>(&poked);
   auto hog = *rt.Spawn<Hogger>();
   rt.Send(hog, Hog{victim, &gate});
-  bool ok = Eventually([&] { return poked.load(); }, absl::Seconds(2));
+  bool ok = Eventually([&] { return poked.load(); }, absl::Seconds(2), kPoll);
   gate.Open();
   EXPECT_TRUE(ok) << "the poke stayed behind the blocked worker";
 }

@@ -3,114 +3,27 @@
 // Lifecycle of one actor: start, graceful stop, kill, exit signals, crashes,
 // watches, and what happens to its pid afterwards.
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 namespace {
 
-// --- test helpers -------------------------------------------------------------
-
-RuntimeOptions Threaded(int workers = 2) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
-
-// Polls `pred` until it holds or `timeout` passes.
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(10)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
-// A one-shot barrier a handler waits on (bounded, so a failing test does not hang).
-class Gate {
- public:
-  void Open() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-// A thread-safe event log actors append to.
-class Log {
- public:
-  void Add(std::string e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back(std::move(e));
-  }
-  std::vector<std::string> events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_.size();
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> events_;
-};
-
-// Watches an actor from before whatever ends it, so that its exit reason is
-// never missed (AwaitExit on an actor that is already gone reports noproc).
-class ExitWatch {
- public:
-  ExitWatch(Runtime& rt, Pid pid) : state_(std::make_shared<State>()) {
-    auto state = state_;
-    id_ = rt.Watch(pid, [state](Pid, const ExitReason& r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->reasons.push_back(r);
-      state->cv.notify_all();
-    });
-  }
-  bool watching() const { return id_ != 0; }
-  // The exit reason, or nullopt if the actor did not exit in time.
-  std::optional<ExitReason> Wait(absl::Duration timeout = absl::Seconds(10)) {
-    std::unique_lock<std::mutex> lock(state_->mu);
-    state_->cv.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                        [this] { return !state_->reasons.empty(); });
-    if (state_->reasons.empty()) return std::nullopt;
-    return state_->reasons.front();
-  }
-  int calls() {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    return static_cast<int>(state_->reasons.size());
-  }
-
- private:
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<ExitReason> reasons;
-  };
-  std::shared_ptr<State> state_;
-  uint64_t id_ = 0;
-};
+using sched_testing::Eventually;
+using sched_testing::ExitWatch;
+using sched_testing::Gate;
+using sched_testing::Log;
+using sched_testing::Threaded;
 
 // --- actors -------------------------------------------------------------------
 
@@ -194,6 +107,18 @@ std::vector<std::string> Pings(int from, int to) {
   return v;
 }
 
+// Sends `a` a Block and waits until its handler holds the actor (on p.gate):
+// whatever is sent to it next stays queued until the gate opens.
+::testing::AssertionResult HoldInBlock(Runtime& rt, Recorder::Interface a, Probe& p) {
+  if (SendResult r = rt.Send(a, Block{}); r != SendResult::kOk) {
+    return ::testing::AssertionFailure() << "Block not accepted: " << SendResultName(r);
+  }
+  if (!Eventually([&] { return p.blocked.load(); })) {
+    return ::testing::AssertionFailure() << "the Block handler did not run in time";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // --- start and stop -------------------------------------------------------------
 
 TEST(Lifecycle, SpawnRunsOnStartBeforeAnyMessage) {
@@ -217,8 +142,7 @@ TEST(Lifecycle, AGracefulStopHandlesEveryQueuedMessageThenExitsNormal) {
   ExitWatch exit(rt, a);
   // Hold the actor in its first handler so that everything below is queued
   // when the stop arrives.
-  ASSERT_EQ(rt.Send(a, Block{}), SendResult::kOk);
-  ASSERT_TRUE(Eventually([&] { return p.blocked.load(); }));
+  ASSERT_TRUE(HoldInBlock(rt, a, p));
   constexpr int kQueued = 1000;
   for (int i = 0; i < kQueued; ++i) ASSERT_EQ(rt.Send(a, Ping{i}), SendResult::kOk);
   ASSERT_TRUE(rt.Stop(a));
@@ -254,8 +178,7 @@ TEST(Lifecycle, AKillEndsTheActorAtOnceAndItsQueuedMessagesAreNotHandled) {
   Runtime rt(Threaded());
   auto a = *rt.SpawnWith<Recorder>(SpawnOptions().WithMailbox(MailboxOptions::Unbounded()), &p);
   ExitWatch exit(rt, a);
-  ASSERT_EQ(rt.Send(a, Block{}), SendResult::kOk);
-  ASSERT_TRUE(Eventually([&] { return p.blocked.load(); }));
+  ASSERT_TRUE(HoldInBlock(rt, a, p));
   constexpr int kQueued = 500;
   for (int i = 0; i < kQueued; ++i) ASSERT_EQ(rt.Send(a, Ping{i}), SendResult::kOk);
   std::optional<Runtime::MailboxStats> info = rt.MailboxInfo(a);
@@ -311,8 +234,7 @@ TEST(Lifecycle, AnActorCanEndItselfFromAHandlerWithAReason) {
   Runtime rt(Threaded());
   auto a = *rt.SpawnWith<Recorder>(SpawnOptions().WithMailbox(MailboxOptions::Unbounded()), &p);
   ExitWatch exit(rt, a);
-  ASSERT_EQ(rt.Send(a, Block{}), SendResult::kOk);
-  ASSERT_TRUE(Eventually([&] { return p.blocked.load(); }));
+  ASSERT_TRUE(HoldInBlock(rt, a, p));
   rt.Send(a, Ping{1});
   rt.Send(a, Quit{ExitReason::Timeout("gave up")});
   rt.Send(a, Ping{2});
@@ -453,8 +375,7 @@ TEST(Lifecycle, OnExitRunsOnceWhateverTheNumberOfExitRequests) {
   Runtime rt(Threaded());
   auto a = *rt.SpawnWith<Recorder>(SpawnOptions().WithMailbox(MailboxOptions::Unbounded()), &p);
   ExitWatch exit(rt, a);
-  ASSERT_EQ(rt.Send(a, Block{}), SendResult::kOk);
-  ASSERT_TRUE(Eventually([&] { return p.blocked.load(); }));
+  ASSERT_TRUE(HoldInBlock(rt, a, p));
   rt.Send(a, Quit{ExitReason::Shutdown("first")});
   rt.Send(a, Throw{"second"});
   rt.Stop(a);

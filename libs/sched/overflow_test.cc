@@ -6,7 +6,6 @@
 // blocking lane, the right place for a handler that blocks): until the gate
 // opens it consumes nothing, so exactly `capacity` messages fit.
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -15,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 
@@ -23,48 +23,10 @@ static void PrintTo(SendResult r, std::ostream* os) { *os << SendResultName(r); 
 
 namespace {
 
-RuntimeOptions Threaded(int workers = 2) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
-
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(10)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
-class Gate {
- public:
-  void Open() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-// Stops `pid` gracefully (it handles everything queued first) and waits for
-// its exit. False if it was not alive or did not exit in time.
-bool StopAndWait(Runtime& rt, Pid pid) {
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  if (rt.Watch(pid, [done](Pid, const ExitReason&) { done->store(true); }) == 0) return false;
-  rt.Stop(pid);
-  return Eventually([&] { return done->load(); });
-}
+using sched_testing::Eventually;
+using sched_testing::Gate;
+using sched_testing::StopAndWait;
+using sched_testing::Threaded;
 
 struct Item {
   int n;
@@ -119,18 +81,25 @@ std::vector<int> Range(int from, int to) {
 constexpr uint32_t kCap = 8;
 constexpr int kSent = 20;
 
+// Sends Item{0} to Item{kSent - 1} to `a`, whose bounded mailbox of capacity
+// kCap does not drain: expects the first kCap sends to be kOk and the rest
+// `overflow` (what the mailbox's policy does with a message that does not fit).
+void SendAllExpectingOverflow(Runtime& rt, Sink::Interface a, SendResult overflow) {
+  std::vector<SendResult> results;
+  for (int i = 0; i < kSent; ++i) results.push_back(rt.Send(a, Item{i}));
+  for (int i = 0; i < kSent; ++i) {
+    EXPECT_EQ(results[i], i < static_cast<int>(kCap) ? SendResult::kOk : overflow)
+        << "message " << i << ": " << SendResultName(results[i]);
+  }
+}
+
 TEST(Overflow, DropNewRejectsWhatDoesNotFitAndTheFirstCapacityMessagesAreHandled) {
   Seen seen;
   Gate gate;
   Runtime rt(Threaded());
   auto a = *rt.SpawnWith<Sink>(HeldSink(MailboxOptions::Bounded(kCap, OverflowPolicy::kDropNew)),
                                &seen, &gate);
-  std::vector<SendResult> results;
-  for (int i = 0; i < kSent; ++i) results.push_back(rt.Send(a, Item{i}));
-  for (int i = 0; i < kSent; ++i) {
-    EXPECT_EQ(results[i], i < static_cast<int>(kCap) ? SendResult::kOk : SendResult::kDropped)
-        << "message " << i << ": " << SendResultName(results[i]);
-  }
+  SendAllExpectingOverflow(rt, a, SendResult::kDropped);
   std::optional<Runtime::MailboxStats> info = rt.MailboxInfo(a);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->capacity, kCap);
@@ -251,12 +220,7 @@ TEST(Overflow, RedirectSendsTheOverflowToTheFallbackActor) {
   auto a = *rt.SpawnWith<Sink>(
       HeldSink(MailboxOptions::Bounded(kCap, OverflowPolicy::kRedirect, fallback)), &primary_seen,
       &gate);
-  std::vector<SendResult> results;
-  for (int i = 0; i < kSent; ++i) results.push_back(rt.Send(a, Item{i}));
-  for (int i = 0; i < kSent; ++i) {
-    EXPECT_EQ(results[i], i < static_cast<int>(kCap) ? SendResult::kOk : SendResult::kRedirected)
-        << "message " << i << ": " << SendResultName(results[i]);
-  }
+  SendAllExpectingOverflow(rt, a, SendResult::kRedirected);
   ASSERT_TRUE(Eventually([&] { return fallback_seen.size() >= kSent - kCap; }));
   std::optional<Runtime::MailboxStats> info = rt.MailboxInfo(a);
   ASSERT_TRUE(info.has_value());
@@ -296,12 +260,7 @@ TEST(Overflow, SpillKeepsEveryMessageAndCopiesTheOverflowToTheFallback) {
   auto a = *rt.SpawnWith<Sink>(
       HeldSink(MailboxOptions::Bounded(kCap, OverflowPolicy::kSpill, fallback)), &primary_seen,
       &gate);
-  std::vector<SendResult> results;
-  for (int i = 0; i < kSent; ++i) results.push_back(rt.Send(a, Item{i}));
-  for (int i = 0; i < kSent; ++i) {
-    EXPECT_EQ(results[i], i < static_cast<int>(kCap) ? SendResult::kOk : SendResult::kSpilled)
-        << "message " << i << ": " << SendResultName(results[i]);
-  }
+  SendAllExpectingOverflow(rt, a, SendResult::kSpilled);
   std::optional<Runtime::MailboxStats> info = rt.MailboxInfo(a);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->spilled, kSent - kCap);

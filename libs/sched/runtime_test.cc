@@ -8,9 +8,13 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 namespace {
+
+using sched_testing::Eventually;
+using sched_testing::Threaded;
 
 struct Add { int64_t n; };
 struct Get { using Reply = int64_t; };
@@ -22,12 +26,6 @@ class Counter : public Actor<Counter, Add, Get> {
  private:
   int64_t total_ = 0;
 };
-
-RuntimeOptions Threaded(int workers = 2) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
 
 TEST(Runtime, ACounterCountsAndAnswers) {
   Runtime rt;
@@ -89,10 +87,8 @@ TEST(Runtime, StatsCountSpawnsExitsAndLiveActors) {
   EXPECT_EQ(st.spawned, 10u);
   EXPECT_EQ(st.live_actors, 10u);
   for (Pid p : pids) rt.Stop(p);
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (rt.stats().live_actors != 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  // Its result is not checked: the expectations below say what is missing.
+  Eventually([&] { return rt.stats().live_actors == 0; });
   st = rt.stats();
   EXPECT_EQ(st.live_actors, 0u);
   EXPECT_EQ(st.exited, 10u);

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr {
 namespace {
@@ -39,21 +40,12 @@ int ScalePercent() {
 // `n` scaled, at least `min`.
 int Scaled(int n, int min = 1) { return std::max(min, n * ScalePercent() / 100); }
 
-RuntimeOptions Threaded(int workers = 2) {
-  RuntimeOptions o;
-  o.workers = workers;
-  return o;
-}
+using sched_testing::Eventually;
+using sched_testing::Threaded;
 
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(60)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
+// How long the tests wait for all the traffic to be handled (sanitizer builds
+// are slow).
+constexpr absl::Duration kWait = absl::Seconds(60);
 
 // --- 1. hops across many actors -----------------------------------------------------
 
@@ -120,7 +112,7 @@ TEST(Stress, HopsAcrossAThousandActorsFromManyThreadsAreEachHandledOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(accepted.load(), int64_t{kThreads} * kPerThread);
   const int64_t expected = accepted.load() * (kTtl + 1);
-  ASSERT_TRUE(Eventually([&] { return world.handled.load() >= expected; }))
+  ASSERT_TRUE(Eventually([&] { return world.handled.load() >= expected; }, kWait))
       << world.handled.load() << " of " << expected;
   EXPECT_EQ(world.forward_failures.load(), 0);
   EXPECT_EQ(call_failures.load(), 0);
@@ -135,7 +127,7 @@ TEST(Stress, HopsAcrossAThousandActorsFromManyThreadsAreEachHandledOnce) {
   EXPECT_EQ(world.handled.load(), expected);
 
   for (Pid p : world.peers) rt.Stop(p);
-  ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }));
+  ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }, kWait));
   Runtime::Stats st = rt.stats();
   EXPECT_EQ(st.spawned, static_cast<uint64_t>(kActors));
   EXPECT_EQ(st.exited, static_cast<uint64_t>(kActors));
@@ -281,7 +273,7 @@ TEST(Stress, ChurnOfSpawnsExitsAndStaleSendsLosesAndDuplicatesNothing) {
     for (auto& t : threads) t.join();
     // Kill what is left and wait for every exit.
     for (Pid p : dir.pids) rt.Kill(p);
-    ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }));
+    ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }, kWait));
     Runtime::Stats st = rt.stats();
     EXPECT_EQ(st.spawned, st.exited);
     EXPECT_GT(st.spawned, static_cast<uint64_t>(kThreads * kRounds / 4));  // some found it full
@@ -333,7 +325,7 @@ TEST(Stress, SendsRacingWithAKillAreEitherHandledOrDiscardedExactlyOnce) {
       for (auto& t : senders) t.join();
       rt.Kill(a);
     }
-    ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }));
+    ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }, kWait));
   }
   EXPECT_EQ(ledger.misdelivered.load(), 0);
   EXPECT_EQ(ledger.handled.load() + ledger.discarded.load(), ledger.sent.load());
@@ -390,10 +382,10 @@ TEST(Stress, ActorsSpawningShortLivedChildrenLeakNothing) {
     for (Pid p : parents) ASSERT_EQ(rt.Send(p, Breed{kChildren}), SendResult::kOk);
   }
   const int64_t expected = int64_t{kParents} * kBatches * kChildren;
-  ASSERT_TRUE(Eventually([&] { return done.load() == expected; }))
+  ASSERT_TRUE(Eventually([&] { return done.load() == expected; }, kWait))
       << done.load() << " of " << expected;
   for (Pid p : parents) rt.Stop(p);
-  ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }));
+  ASSERT_TRUE(Eventually([&] { return rt.stats().live_actors == 0; }, kWait));
   Runtime::Stats st = rt.stats();
   EXPECT_EQ(st.spawned, static_cast<uint64_t>(expected + kParents));
   EXPECT_EQ(st.exited, st.spawned);
@@ -459,7 +451,7 @@ TEST(Stress, CallsBetweenActorsWhileCalleesAreKilledAllResolve) {
     }
   });
   for (Pid c : callers) rt.Send(c, Round{kCalls});
-  bool done = Eventually([&] { return tally.rounds_done.load() == kCallers; });
+  bool done = Eventually([&] { return tally.rounds_done.load() == kCallers; }, kWait);
   stop.store(true);
   killer.join();
   ASSERT_TRUE(done) << tally.rounds_done.load() << " of " << kCallers << " callers finished";
