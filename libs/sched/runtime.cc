@@ -175,22 +175,30 @@ struct Worker {
     fifo_size.store(fifo.size(), std::memory_order_seq_cst);
     return c;
   }
-  // Moves half of this worker's FIFO queue to `thief`; returns one cell to run.
+  // Moves half of this worker's FIFO queue (at most kMaxSteal cells) to
+  // `thief`; returns one cell to run. No allocation: a steal from a queue of
+  // a million cells must not map and unmap megabytes.
+  static constexpr size_t kMaxSteal = 256;
   Cell* StealInto(Worker* thief) {
     if (fifo_size.load(std::memory_order_seq_cst) == 0) return nullptr;
-    std::vector<Cell*> taken;
+    Cell* taken[kMaxSteal];
+    size_t n = 0;
     {
       if (!mu.try_lock()) return nullptr;
       std::lock_guard<SpinLock> lock(mu, std::adopt_lock);
-      size_t n = (fifo.size() + 1) / 2;
+      n = std::min(kMaxSteal, (fifo.size() + 1) / 2);
       for (size_t i = 0; i < n; ++i) {
-        taken.push_back(fifo.front());
+        taken[i] = fifo.front();
         fifo.pop_front();
       }
       fifo_size.store(fifo.size(), std::memory_order_seq_cst);
     }
-    if (taken.empty()) return nullptr;
-    for (size_t i = 1; i < taken.size(); ++i) thief->PushBack(taken[i]);
+    if (n == 0) return nullptr;
+    if (n > 1) {
+      std::lock_guard<SpinLock> lock(thief->mu);
+      for (size_t i = 1; i < n; ++i) thief->fifo.push_back(taken[i]);
+      thief->fifo_size.store(thief->fifo.size(), std::memory_order_seq_cst);
+    }
     return taken[0];
   }
 

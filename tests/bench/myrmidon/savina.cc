@@ -274,8 +274,9 @@ void SpawnBench() {
   auto t0 = Clock::now();
   rt.Send(spawner, Go{n});
   // Done when every child handled its message and exited.
+  // Poll with short sleeps: spinning here would take a core from the workers.
   while (left.load(std::memory_order_relaxed) > 0 || rt.stats().live_actors > base_live) {
-    std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   auto t1 = Clock::now();
   Report("spawn", Seconds(t0, t1) * 1e9 / n, "ns/actor");
@@ -310,14 +311,14 @@ void IdleMemory() {
   {
     std::vector<Pid> warm;
     for (int i = 0; i < 1000; ++i) warm.push_back(*rt.Spawn<Idle>(&started));
-    while (started.load() < 1000) std::this_thread::yield();
+    while (started.load() < 1000) std::this_thread::sleep_for(std::chrono::microseconds(100));
     for (Pid p : warm) rt.Kill(p);
-    while (rt.stats().live_actors > 0) std::this_thread::yield();
+    while (rt.stats().live_actors > 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
     started = 0;
   }
   const size_t before = RssBytes();
   for (int64_t i = 0; i < n; ++i) pids.push_back(*rt.Spawn<Idle>(&started));
-  while (started.load() < n) std::this_thread::yield();
+  while (started.load() < n) std::this_thread::sleep_for(std::chrono::microseconds(100));
   const size_t after = RssBytes();
   // The pid vector itself is the driver's, not the actors': subtract it.
   const double per = (static_cast<double>(after) - before - n * sizeof(Pid)) / n;
