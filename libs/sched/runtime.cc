@@ -81,9 +81,10 @@ class SignalMessage final : public Message {
 
 class ExitSignal final : public Message {
  public:
-  explicit ExitSignal(ExitReason r)
-      : Message(MessageTypeOf<ExitSignal>(), kSystem, kSysExit), reason(std::move(r)) {}
+  ExitSignal(ExitReason r, Pid f)
+      : Message(MessageTypeOf<ExitSignal>(), kSystem, kSysExit), reason(std::move(r)), from(f) {}
   ExitReason reason;
+  Pid from;  // invalid: from outside any actor
 };
 
 class TimeoutMessage final : public Message {
@@ -398,6 +399,10 @@ Pid ActorBase::sender() const {
 void ActorBase::Stop() { cell_->rt->Stop(cell_->pid); }
 
 void ActorBase::Exit(ExitReason reason) { cell_->rt->RequestExit(cell_, std::move(reason)); }
+
+void ActorBase::TrapExits(bool on) { cell_->trap_exits = on; }
+
+bool ActorBase::trapping_exits() const { return cell_->trap_exits; }
 
 // --- construction -------------------------------------------------------------
 
@@ -731,7 +736,9 @@ void Runtime::RunCell(Cell* c) {
       }
     }
     if (c->exit_now) {
-      sched_internal::CellExt* e = c->ext.load(std::memory_order_relaxed);
+      // Acquire: the extension may have been created by another thread
+      // (Watch, InjectCrash), and its fields are read below.
+      sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
       ExitCell(c, e != nullptr && e->exit_request != nullptr ? *e->exit_request
                                                              : ExitReason(c->exit_kind, ""));
       if (w != nullptr) FlushOutbox(w);
@@ -824,7 +831,15 @@ void Runtime::HandleSystem(Cell* c, Message* m) {
       return;
     case sched_internal::kSysExit: {
       auto* sig = static_cast<sched_internal::ExitSignal*>(m);
-      if (!sig->reason.normal()) RequestExit(c, sig->reason);
+      if (c->trap_exits) {
+        // Into the user channel past its capacity: a trapped exit is not
+        // dropped. (Our own mailbox, while we run: no scheduling needed.)
+        Message* env = MakeEnvelope(ExitMsg{sig->from, std::move(sig->reason)});
+        env->set_sender(sig->from);
+        if (!c->mailbox.EnqueueForced(env)) delete env;
+      } else if (!sig->reason.normal() || (sig->from.valid() && sig->from == c->pid)) {
+        RequestExit(c, std::move(sig->reason));
+      }
       delete m;
       return;
     }
@@ -945,7 +960,12 @@ bool Runtime::Kill(Pid pid) {
 
 bool Runtime::Exit(Pid pid, ExitReason reason) {
   if (reason.kind() == ExitKind::kKilled) return Kill(pid);
-  return SendSystem(pid, new sched_internal::ExitSignal(std::move(reason)));
+  return SendSystem(pid, new sched_internal::ExitSignal(std::move(reason), Pid()));
+}
+
+bool Runtime::Exit(Pid pid, ExitReason reason, Pid from) {
+  if (!from.valid()) return Exit(pid, std::move(reason));
+  return SendSystem(pid, new sched_internal::ExitSignal(std::move(reason), from));
 }
 
 uint64_t Runtime::Watch(Pid pid, ExitCallback cb) {

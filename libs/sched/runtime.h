@@ -43,6 +43,10 @@
 // exception text). Watch() observes an exit (libs/supervise builds links and
 // monitors on it).
 //
+// Trapping exits (Erlang's trap_exit): an actor that calls TrapExits(true)
+// receives exit signals (except Kill) as ordinary ExitMsg user messages
+// instead of being ended by them; it lists ExitMsg among its message types.
+//
 // Deterministic mode (RuntimeOptions::Deterministic(seed)): no threads; the
 // test drives the runtime with Step/RunUntilIdle; runnable actors are picked
 // in a seeded pseudo-random order, one message per step; time is virtual
@@ -107,6 +111,14 @@ const char* SendResultName(SendResult r);
 inline bool Delivered(SendResult r) {
   return r == SendResult::kOk || r == SendResult::kRedirected || r == SendResult::kSpilled;
 }
+
+// An exit signal turned into a message, for an actor that traps exits
+// (ActorBase::TrapExits): `from` sent it (invalid for a signal from outside
+// any actor), `reason` is what it carried. The message's sender() is `from`.
+struct ExitMsg {
+  Pid from;
+  ExitReason reason;
+};
 
 struct SpawnOptions {
   MailboxOptions mailbox;  // bounded (65,536, drop_new) unless set
@@ -206,6 +218,12 @@ class ActorBase {
   void Stop();
   // Ends this actor with `reason` when the current handler returns.
   void Exit(ExitReason reason);
+  // Erlang's process_flag(trap_exit, on). While on, an exit signal (from
+  // Runtime::Exit or a link) does not end this actor but arrives as an
+  // ExitMsg user message (list ExitMsg among the Actor's message types);
+  // Kill still ends it. Off by default. Owner only.
+  void TrapExits(bool on);
+  bool trapping_exits() const;
 
  private:
   friend class Runtime;
@@ -375,7 +393,15 @@ class Runtime {
   // --- lifecycle ------------------------------------------------------------
   bool Stop(Pid pid);                       // graceful; false if not alive
   bool Kill(Pid pid);                       // reason killed; false if not alive
-  bool Exit(Pid pid, ExitReason reason);    // exit signal; normal is ignored
+  bool Exit(Pid pid, ExitReason reason);    // exit signal (no sender); see the overload below
+  // An exit signal from `from` (Erlang's exit/2 or a linked peer's exit).
+  // At a target that traps exits it becomes ExitMsg{from, reason}; at one
+  // that does not, reason normal is ignored (unless from == pid) and any
+  // other reason ends the target with it. Unlike the two-argument form,
+  // reason killed is an ordinary, trappable signal here (a linked peer that
+  // was killed); use Kill for the untrappable kill. An invalid `from` means
+  // the two-argument form. False if `pid` is not alive.
+  bool Exit(Pid pid, ExitReason reason, Pid from);
   // Calls cb(pid, reason) once when `pid` exits (on the thread that ran its
   // exit). Returns a watch id, or 0 if `pid` is not alive (noproc).
   uint64_t Watch(Pid pid, ExitCallback cb);

@@ -104,6 +104,7 @@ class Cell {
   bool started = false;
   bool stopping = false;
   bool exit_now = false;
+  bool trap_exits = false;  // owner only (ActorBase::TrapExits)
   ExitKind exit_kind = ExitKind::kNormal;  // with exit_now
   bool exited = false;  // guarded by the cell's stripe mutex
 };
