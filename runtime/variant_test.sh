@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A variant links only what it picks: the `core` program contains no code of
+# supervise, registry or timers; the `local` program contains all three.
+# Checked on the linked symbols (nm), so a stray dependency cannot hide.
+set -euo pipefail
+core="$1"
+local_bin="$2"
+"$core" >/dev/null
+"$local_bin" >/dev/null
+symbols() { nm -C --defined-only "$1" | awk '{ $1=""; $2=""; print }'; }
+fail=0
+for ns in 'myr::supervise::' 'myr::registry::' 'myr::timers::'; do
+  n_core=$(symbols "$core" | grep -c "$ns" || true)
+  n_local=$(symbols "$local_bin" | grep -c "$ns" || true)
+  printf '%-18s core: %4d symbols   local: %4d symbols\n' "$ns" "$n_core" "$n_local"
+  if [ "$n_core" -ne 0 ]; then
+    echo "FAIL: the core variant links $ns code"; fail=1
+  fi
+  if [ "$n_local" -eq 0 ]; then
+    echo "FAIL: the local variant does not link $ns code (probe broken?)"; fail=1
+  fi
+done
+n_sched=$(symbols "$core" | grep -c 'myr::Runtime::' || true)
+if [ "$n_sched" -eq 0 ]; then echo "FAIL: core has no scheduler symbols (probe broken?)"; fail=1; fi
+[ "$fail" -eq 0 ] && echo "variant_test: OK"
+exit "$fail"
