@@ -162,16 +162,11 @@ class Mailbox {
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   uint64_t redirected() const { return redirected_.load(std::memory_order_relaxed); }
   uint64_t spilled() const { return spilled_.load(std::memory_order_relaxed); }
-  // For the runtime: record a redirect/drop it performed on the mailbox's behalf.
+  // For the runtime: record a redirect it performed on the mailbox's behalf.
   void CountRedirected() { redirected_.fetch_add(1, std::memory_order_relaxed); }
-  void CountDropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void NotifyRoom();
-
- public:
-
- private:
   Message* PopQueue();  // from user_, applying the drop-old trim
   void OnUserRemoved() {
     // Consumption is published in batches: producers on another core keep

@@ -165,7 +165,6 @@ namespace sched_internal {
 struct Worker;
 class BlockingPool;
 class TimerQueue;
-Cell* CurrentCell();
 void CountUnhandled(Cell* cell);
 // Set while an actor's constructor runs, so ActorBase knows its cell.
 extern thread_local Cell* tls_constructing_cell;
@@ -449,10 +448,6 @@ class Runtime {
   bool InjectCrash(Pid pid, uint64_t nth_message);
 
   // --- for libraries above (supervise, mesh) ---------------------------------
-  // Handles system messages whose kind is >= kSysUserBase for actors of this
-  // runtime; returns true if it consumed (deleted) the message.
-  using SystemHandler = std::function<bool(ActorBase& actor, Message* m)>;
-  void SetSystemHandler(SystemHandler h) { system_handler_ = std::move(h); }
   // Arms a one-shot timer that puts a kSysTimeout message with the returned
   // id on `pid`'s system channel at `deadline_ns` (NowNanos clock).
   uint64_t ArmTimer(Pid pid, int64_t deadline_ns);
@@ -477,8 +472,12 @@ class Runtime {
   SendResult DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth);
   void FlushOutbox(sched_internal::Worker* w);
   void ScheduleOrRelease(Pid to, Cell* c);
-  void Submit(Cell* c);
-  void Requeue(Cell* c);
+  // Puts a scheduled cell in a run queue: on a worker of this runtime, the
+  // LIFO slot (`lifo`: it runs next) or the back of the FIFO queue; from
+  // elsewhere, the global queue.
+  void Enqueue(Cell* c, bool lifo);
+  void Submit(Cell* c) { Enqueue(c, /*lifo=*/true); }
+  void Requeue(Cell* c) { Enqueue(c, /*lifo=*/false); }
   void RunCell(Cell* c);
   void HandleSystem(Cell* c, Message* m);
   void ResumePending(Cell* c);
@@ -506,7 +505,6 @@ class Runtime {
   std::vector<std::unique_ptr<sched_internal::Worker>> workers_;
   std::unique_ptr<sched_internal::BlockingPool> blocking_;
   std::unique_ptr<sched_internal::TimerQueue> timers_;
-  SystemHandler system_handler_;
 
   // Global injection queue (sends from outside the workers).
   mutable std::mutex global_mu_;

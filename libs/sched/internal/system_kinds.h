@@ -1,8 +1,7 @@
 // Copyright Myrmidon authors.
 //
-// Kind codes of system-channel messages. 1..99 belong to libs/sched;
-// libraries above reserve their own ranges (supervise 100..199, mesh
-// 200..299) and handle them through Runtime::SetSystemHandler.
+// Kind codes of system-channel messages (all handled by libs/sched; links
+// and monitors in libs/supervise ride on exit signals and plain messages).
 #ifndef MYR_SCHED_INTERNAL_SYSTEM_KINDS_H_
 #define MYR_SCHED_INTERNAL_SYSTEM_KINDS_H_
 
@@ -16,7 +15,6 @@ enum SystemKind : uint16_t {
   kSysExit = 3,     // exit signal with a reason (normal is ignored)
   kSysReply = 4,    // a reply to a call this actor made
   kSysTimeout = 5,  // a receive/call/sleep deadline passed
-  kSysUserBase = 100,
 };
 
 }  // namespace myr::sched_internal
