@@ -222,6 +222,25 @@ TEST(Deterministic, TimersFireInDeadlineOrder) {
   EXPECT_EQ(p.order, (std::vector<std::string>{"fast", "mid", "slow"}));
 }
 
+TEST(Deterministic, CallbacksFireOnVirtualTimeInDeadlineOrderAndCancelWorks) {
+  Runtime rt(RuntimeOptions::Deterministic(5));
+  std::vector<int> fired;
+  int64_t t0 = rt.NowNanos();
+  rt.ArmCallback(t0 + 30'000'000, [&] { fired.push_back(30); });
+  uint64_t dropped = rt.ArmCallback(t0 + 20'000'000, [&] { fired.push_back(20); });
+  rt.ArmCallback(t0 + 10'000'000, [&] {
+    fired.push_back(10);
+    // A callback may arm another (it fires in the same AdvanceTime).
+    rt.ArmCallback(rt.NowNanos() + 5'000'000, [&] { fired.push_back(15); });
+  });
+  EXPECT_TRUE(rt.CancelTimer(dropped));
+  EXPECT_FALSE(rt.CancelTimer(dropped));
+  rt.AdvanceTime(absl::Milliseconds(9));
+  EXPECT_TRUE(fired.empty());
+  rt.AdvanceTime(absl::Milliseconds(30));
+  EXPECT_EQ(fired, (std::vector<int>{10, 15, 30}));
+}
+
 TEST(Deterministic, ACallFromTheTestThreadDrivesTheRuntime) {
   WaitProbe p;
   Runtime rt(RuntimeOptions::Deterministic(11));

@@ -294,15 +294,16 @@ class TimerQueue {
   struct Entry {
     int64_t deadline;
     uint64_t id;
-    Pid target;
+    Pid target;                // a kSysTimeout goes to it, unless...
+    std::function<void()> fn;  // ...this is set: then it is called instead
   };
   // `earliest` tells whether the new timer is now the first due.
-  uint64_t Add(int64_t deadline, Pid target, bool* earliest) {
+  uint64_t Add(int64_t deadline, Pid target, std::function<void()> fn, bool* earliest) {
     std::lock_guard<std::mutex> lock(mu_);
     *earliest = order_.empty() || deadline < order_.begin()->first;
     uint64_t id = ++next_id_;
     order_.insert({deadline, id});
-    entries_[id] = Entry{deadline, id, target};
+    entries_[id] = Entry{deadline, id, target, std::move(fn)};
     return id;
   }
   bool Cancel(uint64_t id) {
@@ -320,7 +321,7 @@ class TimerQueue {
       uint64_t id = order_.begin()->second;
       order_.erase(order_.begin());
       auto it = entries_.find(id);
-      due.push_back(it->second);
+      due.push_back(std::move(it->second));
       entries_.erase(it);
     }
     return due;
@@ -1031,8 +1032,16 @@ int64_t Runtime::NowNanos() const {
 // --- timers -----------------------------------------------------------------------
 
 uint64_t Runtime::ArmTimer(Pid pid, int64_t deadline_ns) {
+  return AddTimer(deadline_ns, pid, nullptr);
+}
+
+uint64_t Runtime::ArmCallback(int64_t deadline_ns, std::function<void()> fn) {
+  return AddTimer(deadline_ns, Pid(), std::move(fn));
+}
+
+uint64_t Runtime::AddTimer(int64_t deadline_ns, Pid pid, std::function<void()> fn) {
   bool earliest = false;
-  uint64_t id = timers_->Add(deadline_ns, pid, &earliest);  // one lock per timer
+  uint64_t id = timers_->Add(deadline_ns, pid, std::move(fn), &earliest);  // one lock per timer
   // The monitor wakes at least every millisecond; wake it early only for a
   // deadline that is both the earliest and due before its next tick (a
   // notify costs a futex call, which a call with a long timeout should not pay).
@@ -1045,8 +1054,16 @@ uint64_t Runtime::ArmTimer(Pid pid, int64_t deadline_ns) {
 bool Runtime::CancelTimer(uint64_t id) { return timers_->Cancel(id); }
 
 void Runtime::FireTimers(int64_t now) {
-  for (const auto& e : timers_->PopDue(now)) {
-    SendSystem(e.target, new sched_internal::TimeoutMessage(e.id));
+  for (auto& e : timers_->PopDue(now)) {
+    if (e.fn) {
+      try {
+        e.fn();
+      } catch (...) {
+        // A callback must not throw; one that does loses only itself.
+      }
+    } else {
+      SendSystem(e.target, new sched_internal::TimeoutMessage(e.id));
+    }
   }
 }
 

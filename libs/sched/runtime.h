@@ -451,6 +451,14 @@ class Runtime {
   // Arms a one-shot timer that puts a kSysTimeout message with the returned
   // id on `pid`'s system channel at `deadline_ns` (NowNanos clock).
   uint64_t ArmTimer(Pid pid, int64_t deadline_ns);
+  // Arms a one-shot timer that calls fn() at `deadline_ns` (NowNanos clock):
+  // on the timer thread, or in deterministic mode on the driving thread in
+  // virtual-time order (AdvanceTime, and a blocking Call/AwaitExit waiting on
+  // virtual time). fn must be short and must not block (send a message to do
+  // real work); it may call any @threadsafe Runtime method, ArmCallback
+  // included. An exception from fn is swallowed. CancelTimer cancels it.
+  uint64_t ArmCallback(int64_t deadline_ns, std::function<void()> fn);
+  // True if the timer was still pending (it will not fire).
   bool CancelTimer(uint64_t id);
 
  private:
@@ -491,6 +499,7 @@ class Runtime {
   void WorkerLoop(sched_internal::Worker* w);
   void MonitorLoop();
   void FireTimers(int64_t now);
+  uint64_t AddTimer(int64_t deadline_ns, Pid pid, std::function<void()> fn);
   void CountDeadLetter() { dead_letters_.fetch_add(1, std::memory_order_relaxed); }
   template <typename R>
   CallResult<R> AwaitExternal(std::shared_ptr<sched_internal::ExternalReplyState<R>> state,

@@ -4,6 +4,7 @@
 // Behaviour in depth lives in the other *_test.cc files of this package.
 #include "libs/sched/runtime.h"
 
+#include <atomic>
 #include <type_traits>
 
 #include "absl/time/clock.h"
@@ -93,6 +94,20 @@ TEST(Runtime, StatsCountSpawnsExitsAndLiveActors) {
   EXPECT_EQ(st.live_actors, 0u);
   EXPECT_EQ(st.exited, 10u);
   EXPECT_EQ(st.crashed, 0u);
+}
+
+TEST(Runtime, ArmCallbackRunsTheCallbackAfterItsDeadline) {
+  Runtime rt(Threaded(2));
+  std::atomic<int64_t> fired_at{0};
+  int64_t deadline = rt.NowNanos() + 3'000'000;
+  rt.ArmCallback(deadline, [&] { fired_at.store(rt.NowNanos()); });
+  ASSERT_TRUE(Eventually([&] { return fired_at.load() != 0; }));
+  EXPECT_GE(fired_at.load(), deadline);
+  std::atomic<bool> cancelled_fired{false};
+  uint64_t id = rt.ArmCallback(rt.NowNanos() + 50'000'000, [&] { cancelled_fired = true; });
+  EXPECT_TRUE(rt.CancelTimer(id));
+  absl::SleepFor(absl::Milliseconds(80));
+  EXPECT_FALSE(cancelled_fired.load());
 }
 
 TEST(Runtime, EveryResultAndExitKindHasAName) {
