@@ -124,6 +124,15 @@ struct SpawnOptions {
   MailboxOptions mailbox;  // bounded (65,536, drop_new) unless set
   uint32_t budget = 0;     // messages per turn; 0 = the runtime's default
   Lane lane = Lane::kWorker;
+  // Structured concurrency (see "Actor tree" above): the actor's parent.
+  // Invalid: a top-level actor (its parent is the root, "/"). A live parent
+  // ends its children when it exits; spawning under a parent that is not
+  // alive fails (FailedPrecondition).
+  Pid parent;
+  // The actor's path segment under its parent ("worker-17"): unique among
+  // the parent's live children (AlreadyExists otherwise). Empty: unnamed
+  // (its path segment is derived from its pid).
+  std::string name;
 
   SpawnOptions& WithMailbox(const MailboxOptions& m) {
     mailbox = m;
@@ -135,6 +144,14 @@ struct SpawnOptions {
   }
   SpawnOptions& OnLane(Lane l) {
     lane = l;
+    return *this;
+  }
+  SpawnOptions& WithParent(Pid p) {
+    parent = p;
+    return *this;
+  }
+  SpawnOptions& WithName(std::string n) {
+    name = std::move(n);
     return *this;
   }
 };
