@@ -8,7 +8,10 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/base/status_macros.h"
 #include "absl/time/clock.h"
 
 namespace myr {
@@ -470,6 +473,119 @@ Runtime::~Runtime() {
   for (Cell* c : queued) slab_.Release(c->pid);
 }
 
+namespace {
+
+// A path segment a user may give (SpawnOptions::name).
+absl::Status ValidateName(const std::string& name) {
+  if (name.size() > 255) return absl::InvalidArgumentError("actor name longer than 255 bytes");
+  if (name == "." || name == "..") {
+    return absl::InvalidArgumentError(absl::StrCat("actor name \"", name, "\" is reserved"));
+  }
+  if (name[0] == '$') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "actor name \"", name, "\": names starting with '$' are reserved for unnamed actors"));
+  }
+  for (unsigned char ch : name) {
+    if (ch == '/' || ch < 0x21 || ch == 0x7f) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "actor name \"", absl::CEscape(name), "\" contains '/', a space or a control character"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The path segment of an unnamed actor.
+std::string UnnamedSegment(Pid pid) { return absl::StrCat("$", pid.slot(), ".", pid.generation()); }
+
+}  // namespace
+
+absl::StatusOr<Pid> Runtime::SpawnInTree(Cell* cell, const SpawnOptions& options) {
+  if (!options.name.empty()) MYR_RETURN_IF_ERROR(ValidateName(options.name));
+  sched_internal::CellExt* e = cell->Ext();
+  e->parent = options.parent;
+  e->name = options.name;
+  if (!options.parent.valid()) {
+    // A named top-level actor: unique under the root.
+    std::lock_guard<std::mutex> lock(root_mu_);
+    if (auto it = root_named_.find(options.name); it != root_named_.end() && IsAlive(it->second)) {
+      return absl::AlreadyExistsError(absl::StrCat("/", options.name, " is taken by ",
+                                                   it->second.ToString()));
+    }
+    e->path = absl::StrCat("/", options.name);
+    absl::StatusOr<Pid> pid = slab_.Insert(cell);
+    if (pid.ok()) root_named_[options.name] = *pid;
+    return pid;
+  }
+  auto* parent = static_cast<Cell*>(slab_.Acquire(options.parent));
+  if (parent == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot spawn under ", options.parent.ToString(), ": parent is not alive"));
+  }
+  absl::StatusOr<Pid> pid;
+  {
+    sched_internal::CellExt* pe = parent->Ext();
+    // The parent's path is fixed before its pid is published; unnamed
+    // top-level parents have none stored.
+    std::string parent_path = pe->path.empty() ? absl::StrCat("/", UnnamedSegment(options.parent))
+                                               : pe->path;
+    std::lock_guard<std::mutex> lock(sched_internal::StripeFor(parent));
+    if (parent->exited) {
+      pid = absl::FailedPreconditionError(
+          absl::StrCat("cannot spawn under ", options.parent.ToString(), ": parent has exited"));
+    } else if (auto it = pe->named_children.find(options.name);
+               !options.name.empty() && it != pe->named_children.end()) {
+      pid = absl::AlreadyExistsError(absl::StrCat(parent_path, "/", options.name, " is taken by ",
+                                                  it->second.ToString()));
+    } else {
+      pid = slab_.Insert(cell);
+      if (pid.ok()) {
+        e->path = absl::StrCat(parent_path == "/" ? "" : parent_path, "/",
+                               options.name.empty() ? UnnamedSegment(*pid) : options.name);
+        e->child_seq = ++pe->next_child_seq;
+        pe->children.emplace(e->child_seq, *pid);
+        if (!options.name.empty()) pe->named_children.emplace(options.name, *pid);
+      }
+    }
+  }
+  slab_.Release(options.parent);
+  return pid;
+}
+
+void Runtime::LeaveTree(Cell* c, sched_internal::CellExt* e, std::map<uint64_t, Pid> children) {
+  if (e->parent.valid()) {
+    if (auto* parent = static_cast<Cell*>(slab_.Acquire(e->parent))) {
+      sched_internal::CellExt* pe = parent->Ext();
+      {
+        std::lock_guard<std::mutex> lock(sched_internal::StripeFor(parent));
+        pe->children.erase(e->child_seq);
+        if (!e->name.empty()) {
+          auto it = pe->named_children.find(e->name);
+          if (it != pe->named_children.end() && it->second == c->pid) pe->named_children.erase(it);
+        }
+      }
+      slab_.Release(e->parent);
+    }
+  } else if (!e->name.empty()) {
+    std::lock_guard<std::mutex> lock(root_mu_);
+    auto it = root_named_.find(e->name);
+    if (it != root_named_.end() && it->second == c->pid) root_named_.erase(it);
+  }
+  if (children.empty()) return;
+  // Youngest first, as a supervisor shuts down in reverse start order.
+  auto kids = std::make_shared<std::vector<Pid>>();
+  kids->reserve(children.size());
+  for (auto it = children.rbegin(); it != children.rend(); ++it) {
+    kids->push_back(it->second);
+    Exit(it->second, ExitReason::Shutdown(), c->pid);
+  }
+  if (!stopping_.load(std::memory_order_relaxed)) {
+    // A child that traps exits has child_grace to end by itself.
+    ArmCallback(sched_internal::DeadlineAfter(NowNanos(), options_.child_grace), [this, kids] {
+      for (Pid kid : *kids) Kill(kid);
+    });
+  }
+}
+
 void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {
   auto* c = static_cast<Cell*>(cell);
   uint32_t size = c->block_size;
@@ -477,17 +593,24 @@ void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {
   base::SmallPool::Free(c, size);
 }
 
-absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell) {
+void Runtime::DiscardCell(Cell* cell) {
+  uint32_t size = cell->block_size;
+  cell->actor->~ActorBase();
+  cell->~Cell();
+  base::SmallPool::Free(cell, size);
+}
+
+
+absl::StatusOr<Pid> Runtime::SpawnCell(Cell* cell, const SpawnOptions& options) {
   // Scheduled from birth: once inserted, the pid is visible to the shutdown
   // sweep (ForEachLive), whose Kill must find the cell already scheduled and
   // leave the submitting to us, or the cell would be queued twice.
   cell->sched_state.store(sched_internal::kScheduled, std::memory_order_relaxed);
-  absl::StatusOr<Pid> pid = slab_.Insert(cell);
+  absl::StatusOr<Pid> pid = (options.parent.valid() || !options.name.empty())
+                                ? SpawnInTree(cell, options)
+                                : slab_.Insert(cell);
   if (!pid.ok()) {
-    uint32_t size = cell->block_size;
-    cell->actor->~ActorBase();
-    cell->~Cell();
-    base::SmallPool::Free(cell, size);
+    DiscardCell(cell);
     return pid.status();
   }
   cell->pid = *pid;
@@ -900,16 +1023,21 @@ void Runtime::ExitCell(Cell* c, ExitReason reason) {
     c->actor = nullptr;
   }
   std::vector<std::pair<uint64_t, ExitCallback>> watchers;
+  std::map<uint64_t, Pid> children;
+  sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
   {
     std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
-    c->exited = true;
-    if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire)) {
+    c->exited = true;  // closes the watcher list and the child table
+    if (e != nullptr) {
       watchers.swap(e->watchers);
+      children.swap(e->children);
+      e->named_children.clear();
     }
   }
   if (reason.kind() == ExitKind::kCrash) crashed_.fetch_add(1, std::memory_order_relaxed);
   exited_.fetch_add(1, std::memory_order_relaxed);
   slab_.Retire(c->pid);
+  if (e != nullptr && (!children.empty() || !e->path.empty())) LeaveTree(c, e, std::move(children));
   for (auto& [id, cb] : watchers) {
     try {
       cb(c->pid, reason);
@@ -1005,6 +1133,89 @@ absl::StatusOr<ExitReason> Runtime::AwaitExit(Pid pid, absl::Duration timeout) {
   Unwatch(pid, id);
   return absl::DeadlineExceededError(absl::StrCat(pid.ToString(), " did not exit within ",
                                                   absl::FormatDuration(timeout)));
+}
+
+// --- the actor tree -------------------------------------------------------------
+
+absl::StatusOr<std::string> Runtime::PathOf(Pid pid) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return absl::NotFoundError(absl::StrCat("noproc: ", pid.ToString()));
+  sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
+  std::string path = e != nullptr && !e->path.empty() ? e->path : absl::StrCat("/", UnnamedSegment(pid));
+  slab_.Release(pid);
+  return path;
+}
+
+absl::StatusOr<Pid> Runtime::ParentOf(Pid pid) {
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return absl::NotFoundError(absl::StrCat("noproc: ", pid.ToString()));
+  sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
+  Pid parent = e != nullptr ? e->parent : Pid();
+  slab_.Release(pid);
+  return parent;
+}
+
+std::vector<Pid> Runtime::ChildrenOf(Pid pid) {
+  std::vector<Pid> out;
+  auto* c = static_cast<Cell*>(slab_.Acquire(pid));
+  if (c == nullptr) return out;
+  if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
+    out.reserve(e->children.size());
+    for (const auto& [seq, kid] : e->children) out.push_back(kid);
+  }
+  slab_.Release(pid);
+  return out;
+}
+
+absl::StatusOr<Pid> Runtime::Resolve(absl::string_view path) {
+  if (path.empty() || path[0] != '/' || path == "/") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", absl::CEscape(path), "\" is not an actor path (\"/name/name...\")"));
+  }
+  auto not_found = [&] { return absl::NotFoundError(absl::StrCat("no live actor at ", path)); };
+  Pid at;  // invalid: the root
+  for (absl::string_view rest = path.substr(1); !rest.empty();) {
+    size_t slash = rest.find('/');
+    absl::string_view seg = rest.substr(0, slash);
+    rest = slash == absl::string_view::npos ? absl::string_view() : rest.substr(slash + 1);
+    if (seg.empty() || (slash != absl::string_view::npos && rest.empty())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", absl::CEscape(path), "\" has an empty segment"));
+    }
+    Pid next;
+    if (seg[0] == '$') {
+      // An unnamed actor: its segment is its slot and generation.
+      uint32_t slot = 0, gen = 0;
+      size_t dot = seg.find('.');
+      if (dot == absl::string_view::npos || !absl::SimpleAtoi(seg.substr(1, dot - 1), &slot) ||
+          !absl::SimpleAtoi(seg.substr(dot + 1), &gen) || slot >= Pid::kMaxSlots ||
+          gen == 0 || gen > Pid::kMaxGeneration) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "\"", absl::CEscape(seg), "\" in ", path, " is not an unnamed segment ($slot.generation)"));
+      }
+      next = Pid::Make(node(), slot, gen);
+      absl::StatusOr<Pid> parent = ParentOf(next);
+      if (!parent.ok() || *parent != at) return not_found();
+    } else if (!at.valid()) {
+      std::lock_guard<std::mutex> lock(root_mu_);
+      auto it = root_named_.find(seg);
+      if (it == root_named_.end()) return not_found();
+      next = it->second;
+    } else {
+      auto* c = static_cast<Cell*>(slab_.Acquire(at));
+      if (c == nullptr) return not_found();
+      if (sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire)) {
+        std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
+        if (auto it = e->named_children.find(seg); it != e->named_children.end()) next = it->second;
+      }
+      slab_.Release(at);
+      if (!next.valid()) return not_found();
+    }
+    at = next;
+  }
+  if (!IsAlive(at)) return not_found();
+  return at;
 }
 
 std::optional<Runtime::MailboxStats> Runtime::MailboxInfo(Pid pid) {

@@ -43,6 +43,21 @@
 // exception text). Watch() observes an exit (libs/supervise builds links and
 // monitors on it).
 //
+// Actor tree (structured concurrency): every actor has a parent. An actor
+// spawned with SpawnOptions::parent (ActorBase::SpawnChild sets it to the
+// spawner) is that actor's child; any other is top-level, a child of the
+// root "/". Each actor has a path, its parent's path plus its own segment:
+// its SpawnOptions::name ("/system/http/router/worker-17"), unique among its
+// parent's live children, or "$<slot>.<generation>" when unnamed. When an
+// actor exits, its live children get an exit signal {from: it, reason:
+// shutdown}, youngest first: a child that does not trap exits ends at once
+// with reason shutdown (and so, in turn, do its own children); one that traps
+// gets ExitMsg{parent, shutdown} and RuntimeOptions::child_grace to end on
+// its own (a supervisor shuts its children down in order), then it is
+// killed. Spawning under a parent that is not alive fails. PathOf, Resolve,
+// ParentOf and ChildrenOf read the tree. An actor without a parent or name
+// pays nothing for the tree.
+//
 // Trapping exits (Erlang's trap_exit): an actor that calls TrapExits(true)
 // receives exit signals (except Kill) as ordinary ExitMsg user messages
 // instead of being ended by them; it lists ExitMsg among its message types.
@@ -68,6 +83,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -81,7 +97,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/base/small_pool.h"
 #include "libs/mailbox/mailbox.h"
@@ -166,6 +184,9 @@ struct RuntimeOptions {
   int max_blocking_threads = 64;    // Lane::kBlocking pool limit
   absl::Duration spin = absl::Microseconds(50);  // idle spin before parking
   absl::Duration block_timeout = absl::Seconds(5);  // blocking send on a full kBlock mailbox
+  // How long a child that traps exits has to end after its parent exited
+  // before it is killed (see "Actor tree").
+  absl::Duration child_grace = absl::Seconds(5);
   uint64_t seed = 1;                // deterministic mode
 
   static RuntimeOptions Deterministic(uint64_t seed) {
@@ -229,6 +250,14 @@ class ActorBase {
   auto Receive(Pred pred, absl::Duration timeout);
   // co_await Sleep(d): suspends this handler (not the worker) for d.
   auto Sleep(absl::Duration d);
+
+  // Spawns A(args...) as a child of this actor (SpawnOptions::parent =
+  // self(); `name` is its path segment, "" for unnamed). It ends when this
+  // actor does.
+  template <typename A, typename... Args>
+  absl::StatusOr<typename A::Interface> SpawnChild(std::string name, Args&&... args);
+  template <typename A, typename... Args>
+  absl::StatusOr<typename A::Interface> SpawnChildWith(SpawnOptions options, Args&&... args);
 
   // Graceful stop of this actor after the messages already queued.
   void Stop();
@@ -426,6 +455,18 @@ class Runtime {
   absl::StatusOr<ExitReason> AwaitExit(Pid pid, absl::Duration timeout);
   bool IsAlive(Pid pid) const { return slab_.IsLive(pid); }
 
+  // --- the actor tree (see "Actor tree" above) -------------------------------
+  // The path of a live actor ("/system/http/worker-17"); NotFound if not alive.
+  absl::StatusOr<std::string> PathOf(Pid pid);
+  // The live actor at exactly `path`; InvalidArgument for a malformed path,
+  // NotFound if no live actor has it.
+  absl::StatusOr<Pid> Resolve(absl::string_view path);
+  // The parent of a live actor (an invalid Pid for a top-level actor);
+  // NotFound if not alive.
+  absl::StatusOr<Pid> ParentOf(Pid pid);
+  // The live children of `pid`, oldest first (empty if none or not alive).
+  std::vector<Pid> ChildrenOf(Pid pid);
+
   // --- introspection --------------------------------------------------------
   struct MailboxStats {
     size_t length;
@@ -492,7 +533,12 @@ class Runtime {
   static Message* MakeEnvelope(T&& msg) {
     return new Envelope<std::decay_t<T>>(std::in_place, std::forward<T>(msg));
   }
-  absl::StatusOr<Pid> SpawnCell(Cell* cell);
+  absl::StatusOr<Pid> SpawnCell(Cell* cell, const SpawnOptions& options);
+  absl::StatusOr<Pid> SpawnInTree(Cell* cell, const SpawnOptions& options);
+  // Frees a cell whose spawn failed (its pid was never published).
+  static void DiscardCell(Cell* cell);
+  // At exit: leaves the parent's child table, signals the children.
+  void LeaveTree(Cell* c, sched_internal::CellExt* e, std::map<uint64_t, Pid> children);
   SendResult Deliver(Pid to, Message* m, bool may_block, int depth);
   SendResult DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth);
   void FlushOutbox(sched_internal::Worker* w);
@@ -548,6 +594,10 @@ class Runtime {
   std::condition_variable monitor_cv_;
   bool monitor_stop_ = false;  // guarded by monitor_mu_
   std::thread monitor_;
+
+  // Named top-level actors (children of the root "/").
+  std::mutex root_mu_;
+  absl::flat_hash_map<std::string, Pid> root_named_;  // guarded by root_mu_
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};
@@ -730,7 +780,7 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
     throw;
   }
   sched_internal::tls_constructing_cell = prev;
-  absl::StatusOr<Pid> pid = SpawnCell(&block->cell);
+  absl::StatusOr<Pid> pid = SpawnCell(&block->cell, options);
   if (!pid.ok()) return pid.status();
   return typename A::Interface(*pid);
 }
@@ -819,6 +869,20 @@ auto ActorBase::Receive(Pred pred, absl::Duration timeout) {
 }
 
 inline auto ActorBase::Sleep(absl::Duration d) { return sched_internal::SleepAwaitable(cell_, d); }
+
+template <typename A, typename... Args>
+absl::StatusOr<typename A::Interface> ActorBase::SpawnChild(std::string name, Args&&... args) {
+  SpawnOptions options;
+  options.name = std::move(name);
+  return SpawnChildWith<A>(std::move(options), std::forward<Args>(args)...);
+}
+
+template <typename A, typename... Args>
+absl::StatusOr<typename A::Interface> ActorBase::SpawnChildWith(SpawnOptions options,
+                                                                Args&&... args) {
+  options.parent = cell_->pid;
+  return cell_->rt->SpawnWith<A>(options, std::forward<Args>(args)...);
+}
 
 template <typename Derived, typename... Msgs>
 void Actor<Derived, Msgs...>::Unhandled(Message* m) {

@@ -8,9 +8,13 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "libs/mailbox/mailbox.h"
 #include "libs/sched/exit_reason.h"
@@ -62,6 +66,20 @@ struct CellExt {
   std::unique_ptr<ExitReason> exit_request;
   // Fault injection: crash at this (1-based) user message; 0 = off.
   std::atomic<uint64_t> crash_at{0};
+
+  // The actor tree (runtime.h, "Actor tree"). Set before the pid is
+  // published and never changed: the parent (invalid for a top-level actor),
+  // the actor's own path segment (empty: unnamed) and full path, and its
+  // position among its parent's children.
+  Pid parent;
+  std::string name;
+  std::string path;
+  uint64_t child_seq = 0;
+  // Guarded by the cell's stripe mutex: live children by spawn order, and
+  // the named ones by name. Closed (tree_closed) when the actor exits.
+  std::map<uint64_t, Pid> children;
+  absl::flat_hash_map<std::string, Pid> named_children;
+  uint64_t next_child_seq = 0;
 };
 
 enum class Lane : uint8_t { kWorker, kBlocking };
