@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A variant links only what it picks: the `core` program contains no code of
-# supervise, registry or timers; the `local` program contains all three.
+# supervise (links, monitors, supervisors, hot swap), registry, timers or
+# taskgroup; the `local` program contains all four.
 # Checked on the linked symbols (nm), so a stray dependency cannot hide.
 set -euo pipefail
 core="$1"
@@ -9,7 +10,7 @@ local_bin="$2"
 "$local_bin" >/dev/null
 symbols() { nm -C --defined-only "$1" | awk '{ $1=""; $2=""; print }'; }
 fail=0
-for ns in 'myr::supervise::' 'myr::registry::' 'myr::timers::'; do
+for ns in 'myr::supervise::' 'myr::registry::' 'myr::timers::' 'myr::taskgroup::'; do
   n_core=$(symbols "$core" | grep -c "$ns" || true)
   n_local=$(symbols "$local_bin" | grep -c "$ns" || true)
   printf '%-18s core: %4d symbols   local: %4d symbols\n' "$ns" "$n_core" "$n_local"

@@ -6,6 +6,7 @@
 // owner so a restarted actor has exactly one tick stream.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "libs/sched/runtime.h"
 #include "libs/supervise/hot_swap.h"
 #include "libs/supervise/supervisor.h"
+#include "libs/timers/timer_service.h"
 
 namespace myr {
 namespace {
@@ -220,6 +222,70 @@ TEST(HotSwapUnderSupervision, ARestartBringsBackTheSpecsBehaviourAndState) {
   EXPECT_EQ(*supervise::Version(rt, next), 1u);  // the spec's behaviour, from scratch
   rt.Send(next, Add{1});
   EXPECT_EQ(*rt.Call(next, Get{}, absl::Seconds(1)), 1);
+}
+
+// --- timers under a supervisor ------------------------------------------------------
+
+struct Tick {};
+
+// Counts ticks per sending incarnation.
+class TickSink : public Actor<TickSink, Tick> {
+ public:
+  explicit TickSink(std::map<Pid, int>* ticks) : ticks_(ticks) {}
+  void Handle(Tick&) { ++(*ticks_)[sender()]; }
+
+ private:
+  std::map<Pid, int>* ticks_;
+};
+
+// Arms a 10 ms tick to the sink when it starts.
+class Ticker : public Actor<Ticker, Ping> {
+ public:
+  Ticker(timers::TimerService* service, Pid sink) : timers_(*service, *this), sink_(sink) {}
+  void OnStart() override {
+    if (!timers_.SendInterval(sink_, absl::Milliseconds(10), Tick{}).ok()) {
+      throw std::runtime_error("could not arm the tick");
+    }
+  }
+  int Handle(Ping&) { return 1; }
+
+ private:
+  timers::ActorTimers timers_;
+  Pid sink_;
+};
+
+TEST(TimersUnderSupervision, ARestartedActorHasExactlyOneTickStream) {
+  Runtime rt(RuntimeOptions::Deterministic(15));
+  timers::TimerService service(rt);
+  std::map<Pid, int> ticks;
+  auto sink = *rt.Spawn<TickSink>(&ticks);
+  SupervisorOptions options;
+  options.backoff = supervise::Backoff::None();  // restart at once: count ticks from there
+  auto sup = supervise::StartSupervisor(
+      rt, options, {ChildSpec::For<Ticker>("ticker", &service, sink.pid())});
+  ASSERT_TRUE(sup.ok()) << sup.status();
+  Pid first = *sup->ChildPid("ticker");
+  rt.AdvanceTime(absl::Milliseconds(105));
+  EXPECT_EQ(ticks[first], 10);
+
+  for (int crash = 0; crash < 3; ++crash) {
+    Pid before = *sup->ChildPid("ticker");
+    rt.Exit(before, ExitReason::Crash("tick bug"));
+    rt.RunUntilIdle();
+    Pid now = *sup->ChildPid("ticker");
+    ASSERT_NE(now, before);
+    std::map<Pid, int> snapshot = ticks;
+    rt.AdvanceTime(absl::Milliseconds(100));
+    // Only the live incarnation ticks: 10 in 100 ms, the dead ones none.
+    for (const auto& [who, n] : ticks) {
+      int added = n - snapshot[who];
+      EXPECT_EQ(added, who == now ? 10 : 0) << "crash " << crash << ", " << who;
+    }
+    EXPECT_EQ(service.pending(), 1u);
+  }
+  EXPECT_EQ(service.stats().cancelled_by_death, 3u);
+  ASSERT_TRUE(sup->Stop().ok());
+  EXPECT_EQ(service.pending(), 0u);
 }
 
 }  // namespace
