@@ -29,12 +29,23 @@ namespace myr {
 // Identity of a message type; compare by address.
 struct MessageType {
   const char* name;  // implementation-defined (typeid) name, for diagnostics
+  // Set by `static constexpr bool kOptionalRequest = true;` in T: a request
+  // the sender knows the receiver may not implement (a readiness probe). An
+  // actor that does not handle it answers Unimplemented as usual but does
+  // not count it as a dead letter.
+  bool optional_request = false;
 };
 
 namespace mailbox_internal {
+template <typename T, typename = void>
+struct IsOptionalRequest : std::false_type {};
+template <typename T>
+struct IsOptionalRequest<T, std::void_t<decltype(T::kOptionalRequest)>>
+    : std::bool_constant<T::kOptionalRequest> {};
+
 template <typename T>
 struct TypeTag {
-  static inline const MessageType value{typeid(T).name()};
+  static inline const MessageType value{typeid(T).name(), IsOptionalRequest<T>::value};
 };
 }  // namespace mailbox_internal
 

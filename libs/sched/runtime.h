@@ -886,7 +886,7 @@ absl::StatusOr<typename A::Interface> ActorBase::SpawnChildWith(SpawnOptions opt
 
 template <typename Derived, typename... Msgs>
 void Actor<Derived, Msgs...>::Unhandled(Message* m) {
-  sched_internal::CountUnhandled(cell_);
+  if (!m->type()->optional_request) sched_internal::CountUnhandled(cell_);
   if (m->is_request()) {
     if (auto* rb = dynamic_cast<sched_internal::RequestBase*>(m)) {
       rb->Fail(absl::UnimplementedError(absl::StrCat(

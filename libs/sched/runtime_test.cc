@@ -110,6 +110,25 @@ TEST(Runtime, ArmCallbackRunsTheCallbackAfterItsDeadline) {
   EXPECT_FALSE(cancelled_fired.load());
 }
 
+struct Optional {
+  using Reply = void;
+  static constexpr bool kOptionalRequest = true;
+};
+struct Plain {
+  using Reply = void;
+};
+
+TEST(Runtime, AnUnhandledOptionalRequestIsAnsweredButIsNoDeadLetter) {
+  Runtime rt(RuntimeOptions::Deterministic(3));
+  auto counter = *rt.Spawn<Counter>();
+  absl::Status optional = rt.Call(counter.pid(), Optional{}, absl::Seconds(1));
+  EXPECT_EQ(optional.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(rt.stats().dead_letters, 0u);
+  absl::Status plain = rt.Call(counter.pid(), Plain{}, absl::Seconds(1));
+  EXPECT_EQ(plain.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(rt.stats().dead_letters, 1u);
+}
+
 TEST(Runtime, EveryResultAndExitKindHasAName) {
   EXPECT_STREQ(SendResultName(SendResult::kOk), "ok");
   EXPECT_STREQ(SendResultName(SendResult::kNoProc), "noproc");

@@ -208,6 +208,9 @@ struct ChildCounts {
 // started and whose error fails the start.
 struct StartProbe {
   using Reply = void;
+  // An actor that does not list it answers Unimplemented without counting
+  // a dead letter (see MessageType::optional_request).
+  static constexpr bool kOptionalRequest = true;
 };
 struct WhichChildren {
   using Reply = std::vector<ChildInfo>;
