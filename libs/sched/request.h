@@ -73,6 +73,13 @@ class ReplySink {
 
 }  // namespace sched_internal
 
+// Where a reply goes: the seam for libraries that deliver replies their own
+// way (libs/taskgroup wakes a task whose call may also be cancelled). A
+// ReplyHandle owns its sink and calls Deliver exactly once, from whichever
+// thread answers.
+template <typename R>
+using ReplySink = sched_internal::ReplySink<R>;
+
 template <typename R>
 class ReplyHandle {
  public:

@@ -130,6 +130,16 @@ inline bool Delivered(SendResult r) {
   return r == SendResult::kOk || r == SendResult::kRedirected || r == SendResult::kSpilled;
 }
 
+// `now_ns + timeout` on the Runtime::NowNanos clock, saturating at
+// INT64_MAX ("never") instead of overflowing (absl::InfiniteDuration() and
+// very long timeouts). For deadlines given to ArmCallback and friends.
+inline int64_t DeadlineAfter(int64_t now_ns, absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) return INT64_MAX;
+  int64_t d = absl::ToInt64Nanoseconds(timeout);  // saturates
+  if (d > 0 && now_ns > INT64_MAX - d) return INT64_MAX;
+  return now_ns + d;
+}
+
 // An exit signal turned into a message, for an actor that traps exits
 // (ActorBase::TrapExits): `from` sent it (invalid for a signal from outside
 // any actor), `reason` is what it carried. The message's sender() is `from`.
@@ -636,14 +646,7 @@ class ActorReplySink final : public ReplySink<R> {
   uint64_t call_id_;
 };
 
-// `now_ns + timeout`, saturating at INT64_MAX ("never") instead of overflowing
-// (absl::InfiniteDuration() and very long timeouts).
-inline int64_t DeadlineAfter(int64_t now_ns, absl::Duration timeout) {
-  if (timeout == absl::InfiniteDuration()) return INT64_MAX;
-  int64_t d = absl::ToInt64Nanoseconds(timeout);  // saturates
-  if (d > 0 && now_ns > INT64_MAX - d) return INT64_MAX;
-  return now_ns + d;
-}
+using myr::DeadlineAfter;
 
 // The status of a call result (absl::Status itself for calls without a value).
 inline const absl::Status& StatusOf(const absl::Status& s) { return s; }

@@ -79,7 +79,7 @@ Task<absl::Status> TaskContext::Sleep(absl::Duration d) {
   }
   absl::Status stop = Checkpoint();
   if (!stop.ok()) co_return stop;
-  const int64_t wake_at = sched_internal::DeadlineAfter(rt_->NowNanos(), d);
+  const int64_t wake_at = DeadlineAfter(rt_->NowNanos(), d);
   const int64_t until = std::min(wake_at, deadline_ns_);
   for (;;) {
     // Any wake-up: the cancellation notice, or a stale reply of an earlier

@@ -112,10 +112,9 @@ struct ReplySlot {
 };
 
 // Delivers a reply into a ReplySlot and wakes the task with TaskWake{id}.
-// (ReplyHandle takes a sched_internal::ReplySink: the seam libs/sched
-// offers for custom reply paths.)
+// (myr::ReplySink is the seam libs/sched offers for custom reply paths.)
 template <typename R>
-class WakeSink final : public sched_internal::ReplySink<R> {
+class WakeSink final : public ReplySink<R> {
  public:
   WakeSink(Runtime* rt, Pid task, uint64_t id, std::shared_ptr<ReplySlot<R>> slot)
       : rt_(rt), task_(task), id_(id), slot_(std::move(slot)) {}
@@ -275,7 +274,7 @@ template <typename Fn>
 absl::StatusOr<Pid> SpawnDetached(Runtime& rt, Fn body, DetachedOptions options = {}) {
   static_assert(std::is_invocable_r_v<Task<absl::Status>, Fn&, TaskContext&>,
                 "a detached task body is callable as Task<absl::Status>(TaskContext&)");
-  int64_t deadline = sched_internal::DeadlineAfter(rt.NowNanos(), options.timeout);
+  int64_t deadline = DeadlineAfter(rt.NowNanos(), options.timeout);
   return taskgroup_internal::SpawnDetachedBody(
       rt,
       [fn = std::move(body)](TaskContext& ctx) mutable {
@@ -329,7 +328,7 @@ Task<CallResult<ReplyOf<M>>> TaskContext::Call(Pid to, M msg, absl::Duration tim
     if (!stop.ok()) co_return CallResult<R>(std::move(stop));
   }
   const int64_t start = rt_->NowNanos();
-  const int64_t own = sched_internal::DeadlineAfter(start, timeout);
+  const int64_t own = DeadlineAfter(start, timeout);
   const int64_t until = shielded ? own : std::min(own, deadline_ns_);
   const uint64_t id = ++last_call_id_;
   auto slot = std::make_shared<taskgroup_internal::ReplySlot<R>>();

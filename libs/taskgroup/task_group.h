@@ -365,7 +365,7 @@ class TaskGroup {
     taskgroup_internal::GroupCore::Params p;
     p.rt = &rt;
     p.deadline_ns =
-        std::min(o.deadline_ns, sched_internal::DeadlineAfter(rt.NowNanos(), o.timeout));
+        std::min(o.deadline_ns, DeadlineAfter(rt.NowNanos(), o.timeout));
     p.grace = o.grace;
     p.owner = o.owner;
     p.actor_owned = o.owner.valid();

@@ -248,7 +248,7 @@ void GroupCore::CancelTasksLocked(absl::Status why, Actions& a) {
                                              " cancelled: ", cancel_status_.message()));
   if (LiveLocked() > 0 && grace_ != absl::InfiniteDuration()) {
     std::weak_ptr<GroupCore> weak = weak_from_this();
-    grace_timer_ = rt_->ArmCallback(sched_internal::DeadlineAfter(rt_->NowNanos(), grace_), [weak] {
+    grace_timer_ = rt_->ArmCallback(DeadlineAfter(rt_->NowNanos(), grace_), [weak] {
       if (std::shared_ptr<GroupCore> core = weak.lock()) core->KillAfterGrace();
     });
   }
