@@ -18,7 +18,6 @@ namespace myr {
 namespace {
 
 using sched_testing::Eventually;
-using sched_testing::ExitWatch;
 using sched_testing::Threaded;
 
 // Spawns a named child on request; replies with the result.
@@ -57,15 +56,6 @@ Pid Child(Runtime& rt, Pid parent, std::string name) {
   auto r = rt.Call(parent, MakeChild{std::move(name)}, absl::Seconds(5));
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : Pid();
-}
-
-std::map<Pid, ExitReason> Exits(Runtime& rt, const std::vector<Pid>& pids) {
-  auto out = std::make_shared<std::map<Pid, ExitReason>>();
-  for (Pid p : pids) {
-    rt.Watch(p, [out](Pid who, const ExitReason& r) { out->emplace(who, r); });
-  }
-  rt.RunUntilIdle();
-  return *out;
 }
 
 TEST(ActorTree, PathsFollowTheTreeAndResolveExactly) {
