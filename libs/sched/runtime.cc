@@ -1232,8 +1232,12 @@ std::optional<Runtime::MailboxStats> Runtime::MailboxInfo(Pid pid) {
 }
 
 Runtime::Stats Runtime::stats() const {
-  return Stats{slab_.live(), spawned_.load(std::memory_order_relaxed),
-               exited_.load(std::memory_order_relaxed), crashed_.load(std::memory_order_relaxed),
+  // Exited first: spawned only grows and is never behind exited, so the
+  // difference is never negative. (Not slab_.live(): that also counts an
+  // exited actor whose cell a worker has not let go of yet.)
+  uint64_t exited = exited_.load(std::memory_order_acquire);
+  uint64_t spawned = spawned_.load(std::memory_order_acquire);
+  return Stats{spawned - exited, spawned, exited, crashed_.load(std::memory_order_relaxed),
                dead_letters_.load(std::memory_order_relaxed)};
 }
 

@@ -489,7 +489,7 @@ class Runtime {
   std::optional<MailboxStats> MailboxInfo(Pid pid);
 
   struct Stats {
-    uint64_t live_actors;
+    uint64_t live_actors;  // spawned and not yet exited (an exit counts once its watchers run)
     uint64_t spawned;
     uint64_t exited;
     uint64_t crashed;

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/demo/bank.h"
+#include "services/demo/tellers.h"
 
 namespace {
 
@@ -95,5 +96,26 @@ int main(int argc, char** argv) {
   std::printf("  runtime    dead letters %s, crashes %s\n",
               Grouped(static_cast<int64_t>(st.dead_letters)).c_str(),
               Grouped(static_cast<int64_t>(st.crashed)).c_str());
-  return a.total_balance == expected_total && a.accounts == config.accounts && st.crashed == 0 ? 0 : 1;
+  const bool bank_ok =
+      a.total_balance == expected_total && a.accounts == config.accounts && st.crashed == 0;
+
+  // Let it crash: tellers under supervisors, a chaos monkey, clients retrying.
+  myr::demo::TellerConfig tc;
+  std::printf("Let it crash: %d tellers in %d branches (/bank/branch-B/teller-T), %d clients, "
+              "%s deposits, a teller crashed every %s deposits\n",
+              tc.branches * tc.tellers_per_branch, tc.branches, tc.clients,
+              Grouped(tc.requests).c_str(), Grouped(tc.crash_every).c_str());
+  absl::StatusOr<myr::demo::TellerReport> tellers = myr::demo::RunTellers(rt, tc);
+  if (!tellers.ok()) {
+    std::fprintf(stderr, "tellers failed: %s\n", tellers.status().ToString().c_str());
+    return 1;
+  }
+  const auto& t = *tellers;
+  const bool once = t.handled == tc.requests;
+  std::printf("  deposits   %s handled in %.3f s (%s retried after a crash): exactly once %s\n",
+              Grouped(t.handled).c_str(), t.seconds, Grouped(t.retried).c_str(),
+              once ? "OK" : "MISMATCH");
+  std::printf("  crashes    %s tellers crashed, %s restarted by their supervisors; tree whole: %s\n",
+              Grouped(t.crashes).c_str(), Grouped(t.restarts).c_str(), t.whole ? "OK" : "BROKEN");
+  return bank_ok && once && t.whole && t.restarts == t.crashes ? 0 : 1;
 }
