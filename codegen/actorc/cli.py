@@ -2,8 +2,20 @@
 
     actorc check   [-I DIR]... FILE...   check schemas; print diagnostics
     actorc dump-ir [-I DIR]... FILE      print the checked model as JSON
+    actorc generate --lang L [--lang L]... -o OUTDIR [-I DIR]... FILE
+                                         write the generated code of FILE
+                                         (not of its imports) for each
+                                         backend L (capnp, cpp, python,
+                                         node, or all) to OUTDIR, flat:
+                                         OUTDIR/<stem>.<ext>; files whose
+                                         content is unchanged are not
+                                         rewritten
 
-Exit codes: 0 success; 1 the input has errors (diagnostics printed);
+`--lang all` runs every backend of actorc.backends.BACKENDS that is
+installed; naming an unknown or not-installed backend is a usage error.
+
+Exit codes: 0 success; 1 the input has errors (diagnostics printed) or an
+output file could not be written;
 2 usage error (bad command line); 3 internal error (a bug in actorc).
 """
 
@@ -13,7 +25,7 @@ import os
 import sys
 from typing import List, Optional, TextIO
 
-from . import model
+from . import backends, model
 
 EXIT_OK = 0
 EXIT_DIAGNOSTICS = 1
@@ -45,7 +57,59 @@ def _build_parser() -> argparse.ArgumentParser:
     d.add_argument("-I", dest="include", action="append", default=[], metavar="DIR",
                    help="search DIR for imports (after the importing file's directory)")
     d.add_argument("file", metavar="FILE")
+    g = sub.add_parser("generate", help="generate code for FILE with one or more backends")
+    g.add_argument("--lang", dest="langs", action="append", required=True, metavar="L",
+                   help="a backend: %s, or all (repeatable)" % ", ".join(backends.BACKENDS))
+    g.add_argument("-o", dest="out_dir", required=True, metavar="OUTDIR", help="output directory (created if missing)")
+    g.add_argument("-I", dest="include", action="append", default=[], metavar="DIR",
+                   help="search DIR for imports (after the importing file's directory)")
+    g.add_argument("file", metavar="FILE")
     return p
+
+
+def available_backends() -> List[str]:
+    """The backends of BACKENDS that are installed (importable)."""
+    return [b for b in backends.BACKENDS if _import_backend(b) is not None]
+
+
+def _import_backend(name: str):
+    """The backend module, or None if its package does not exist (or is
+    still being written: a folder without a `generate`)."""
+    try:
+        mod = backends.load_backend(name)
+    except ModuleNotFoundError as e:
+        if e.name in ("actorc.backends." + name, "actorc.backends"):
+            return None
+        raise
+    return mod if callable(getattr(mod, "generate", None)) else None
+
+
+def _resolve_langs(langs: List[str]) -> List[str]:
+    out = []
+    for lang in langs:
+        if lang == "all":
+            names = available_backends()
+        elif lang not in backends.BACKENDS:
+            raise _UsageError("--lang %s: unknown backend (choose from %s, all)"
+                              % (lang, ", ".join(backends.BACKENDS)))
+        elif _import_backend(lang) is None:
+            raise _UsageError("--lang %s: backend not installed (installed: %s)"
+                              % (lang, ", ".join(available_backends()) or "none"))
+        else:
+            names = [lang]
+        out += [n for n in names if n not in out]
+    return out
+
+
+def generate(program: "model.Program", langs: List[str], out_dir: str) -> List[str]:
+    """Runs each backend on the program's root file and writes the outputs
+    flat into out_dir; returns the paths actually written."""
+    outputs = {}
+    for lang in langs:
+        opts = backends.Options(source=program.root.display)
+        for rel, text in _import_backend(lang).generate(program, program.root, opts).items():
+            outputs[os.path.basename(rel)] = text
+    return backends.write_outputs(outputs, out_dir)
 
 
 def render_diagnostics(sink, sources) -> str:
@@ -75,8 +139,15 @@ def _run(argv: List[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_OK if not e.code else EXIT_USAGE
     if args.command is None:
         stderr.write(parser.format_usage())
-        stderr.write("actorc: error: a COMMAND is required (check, dump-ir)\n")
+        stderr.write("actorc: error: a COMMAND is required (check, dump-ir, generate)\n")
         return EXIT_USAGE
+    langs = []
+    if args.command == "generate":
+        try:
+            langs = _resolve_langs(args.langs)
+        except _UsageError as e:
+            stderr.write("actorc: error: %s\n" % e)
+            return EXIT_USAGE
     for d in args.include:
         if not os.path.isdir(d):
             stderr.write("actorc: error: -I %s: not a directory\n" % d)
@@ -92,6 +163,12 @@ def _run(argv: List[str], stdout: TextIO, stderr: TextIO) -> int:
             continue
         if args.command == "dump-ir":
             stdout.write(ir_json(program))
+        elif args.command == "generate":
+            try:
+                generate(program, langs, args.out_dir)
+            except OSError as e:
+                stderr.write("actorc: error: cannot write to '%s': %s\n" % (args.out_dir, e.strerror or e))
+                return EXIT_DIAGNOSTICS
     return status
 
 
@@ -99,6 +176,10 @@ def main(argv: Optional[List[str]] = None, stdout: TextIO = None, stderr: TextIO
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
+    # `bazel run //codegen:actorc_tool -- ...`: paths are relative to where
+    # bazel run was called, not to the runfiles tree.
+    if os.environ.get("BUILD_WORKING_DIRECTORY") and not os.environ.get("TEST_SRCDIR"):
+        os.chdir(os.environ["BUILD_WORKING_DIRECTORY"])
     try:
         return _run(argv, stdout, stderr)
     except Exception as e:  # never a traceback for the user

@@ -61,13 +61,13 @@ class CliTest(unittest.TestCase):
 
     def test_no_command_is_usage_error(self):
         self.assertEqual(run_cli([], ERRORS),
-                         (2, "", USAGE + "actorc: error: a COMMAND is required (check, dump-ir)\n"))
+                         (2, "", USAGE + "actorc: error: a COMMAND is required (check, dump-ir, generate)\n"))
 
     def test_unknown_command_is_usage_error(self):
         code, out, err = run_cli(["compile", "x.actor"], ERRORS)
         self.assertEqual(code, 2)
         self.assertEqual(err, USAGE + "actorc: error: argument COMMAND: invalid choice: 'compile' "
-                              "(choose from 'check', 'dump-ir')\n")
+                              "(choose from 'check', 'dump-ir', 'generate')\n")
 
     def test_missing_file_argument_is_usage_error(self):
         code, out, err = run_cli(["check"], ERRORS)

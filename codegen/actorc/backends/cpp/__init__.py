@@ -1,0 +1,256 @@
+"""The C++ backend of actorc: `foo.actor` -> `foo.actor.h`.
+
+The header holds, in namespace `<package with . -> ::>` (e.g. myr::bank):
+value types for enums and structs, one message type per actor method, the
+typed actor interface `<Actor>Actor<Derived>` (a myr::Actor), and the typed
+client `<Actor>Client`. See README.md for the C++ surface and the stream
+protocol. All derived data is computed here; templates only print it.
+"""
+
+import os
+from typing import Dict, List, Optional
+
+import jinja2
+
+from .. import Options, header_text
+from ... import model
+
+_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+_SCALARS = {
+    "bool": "bool",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int32_t",
+    "int64": "int64_t",
+    "uint8": "uint8_t",
+    "uint16": "uint16_t",
+    "uint32": "uint32_t",
+    "uint64": "uint64_t",
+    "float32": "float",
+    "float64": "double",
+    # bytes are std::string too: an owned, contiguous byte buffer with ==.
+    "string": "std::string",
+    "bytes": "std::string",
+    "timestamp": "absl::Time",
+    "duration": "absl::Duration",
+}
+
+_POLICIES = {"drop_new": "kDropNew", "drop_old": "kDropOld", "block": "kBlock"}
+
+
+def namespace(package: str) -> str:
+    return package.replace(".", "::")
+
+
+def cpp_type(t: model.TypeRef, module: model.Module, qualified: bool = False) -> str:
+    """The C++ spelling of an IDL type, seen from `module` (fully qualified
+    if `qualified`: the glue lives in namespace <package>::wire, where the
+    simple names are capnp's)."""
+    if t.kind == "builtin":
+        return _SCALARS[t.name]
+    if t.kind == "list":
+        return "std::vector<%s>" % cpp_type(t.args[0], module, qualified)
+    if t.kind == "map":
+        return "std::map<%s, %s>" % (cpp_type(t.args[0], module, qualified), cpp_type(t.args[1], module, qualified))
+    if t.kind == "optional":
+        return "std::optional<%s>" % cpp_type(t.args[0], module, qualified)
+    decl = t.decl
+    if decl.module.package == module.package and not qualified:
+        return decl.name
+    return "::%s::%s" % (namespace(decl.module.package), decl.name)
+
+
+def _is_trivial(t: model.TypeRef) -> bool:
+    """Passed by value (scalars, enums, time); everything else by const&."""
+    return (t.kind == "builtin" and t.name not in ("string", "bytes")) or t.kind == "enum"
+
+
+def _param_type(t: model.TypeRef, module: model.Module) -> str:
+    s = cpp_type(t, module)
+    return s if _is_trivial(t) else "const %s&" % s
+
+
+def _upper_first(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _duration(ns: int) -> str:
+    """A constexpr absl::Duration for `ns` nanoseconds, in the largest exact unit."""
+    for unit, fn in ((3600 * 10**9, "Hours"), (60 * 10**9, "Minutes"), (10**9, "Seconds"),
+                     (10**6, "Milliseconds"), (10**3, "Microseconds")):
+        if ns % unit == 0:
+            return "absl::%s(%d)" % (fn, ns // unit)
+    return "absl::Nanoseconds(%d)" % ns
+
+
+def _struct_deps(t: model.TypeRef, out: List[object]) -> None:
+    if t.kind == "struct":
+        out.append(t.decl)
+    for a in t.args:
+        _struct_deps(a, out)
+
+
+def _ordered_structs(structs: List[model.Struct]) -> List[model.Struct]:
+    """Source order, but every struct after the same-file structs it holds
+    (C++ needs complete types for std::optional, std::map and members)."""
+    mine = {id(s) for s in structs}
+    done, out = set(), []
+
+    def visit(s, stack):
+        if id(s) in done or id(s) in stack:
+            return
+        stack.add(id(s))
+        deps = []
+        for f in s.fields:
+            if f.type is not None:
+                _struct_deps(f.type, deps)
+        for d in deps:
+            if id(d) in mine:
+                visit(d, stack)
+        done.add(id(s))
+        out.append(s)
+
+    for s in structs:
+        visit(s, set())
+    return out
+
+
+class _Field:
+    def __init__(self, f: model.Field, module: model.Module):
+        self.name = f.name
+        self.type = cpp_type(f.type, module)
+        self.param_type = _param_type(f.type, module)
+        self.doc = f.doc or []
+        self.deprecated = f.deprecated
+
+
+class _Method:
+    def __init__(self, actor: model.Actor, m: model.Method, module: model.Module):
+        self.kind = m.kind
+        self.name = m.name
+        self.type_name = _upper_first(m.name)  # the message type: Account::Deposit
+        self.ordinal = m.ordinal
+        self.doc = m.doc or []
+        self.deprecated = m.deprecated
+        self.readonly = m.readonly
+        self.reentrant = m.reentrant
+        self.params = [_Field(f, module) for f in m.params.fields]
+        self.timeout = _duration(m.timeout_ns) if m.timeout_ns else "::myr::actorc_support::kDefaultTimeout"
+        self.results = []
+        self.results_name = None
+        self.reply = None
+        if m.kind == "call":
+            self.results = [_Field(f, module) for f in m.results.fields]
+            if not self.results:
+                self.reply = "void"
+            elif len(self.results) == 1:
+                self.reply = self.results[0].type
+            else:
+                self.results_name = m.results.name  # DepositResults
+                self.reply = "%s::%s" % (actor.name, m.results.name)
+        self.item_type = None
+        if m.kind == "stream":
+            self.item_name = m.stream_item.name  # HistoryItem
+            self.event_name = _upper_first(m.name) + "Event"
+            self.item_type = cpp_type(m.stream_type, module)
+            self.item_param_type = _param_type(m.stream_type, module)
+        # The client method's result type.
+        if m.kind == "call":
+            self.call_result = "absl::Status" if self.reply == "void" else "absl::StatusOr<%s>" % self.reply
+
+
+class _Actor:
+    def __init__(self, a: model.Actor, module: model.Module):
+        self.name = a.name
+        self.id = "0x%016xULL" % a.id
+        self.doc = a.doc or []
+        self.deprecated = a.deprecated
+        self.reentrant = a.reentrant
+        self.methods = [_Method(a, m, module) for m in a.methods]
+        mb = a.mailbox
+        if mb.bounded:
+            self.mailbox = "::myr::MailboxOptions::Bounded(%d, ::myr::OverflowPolicy::%s)" % (
+                mb.capacity, _POLICIES[mb.policy])
+        else:
+            self.mailbox = "::myr::MailboxOptions::Unbounded()"
+        self.mailbox_text = (("bounded(%d, %s)" % (mb.capacity, mb.policy)) if mb.bounded else "unbounded") + \
+            ("" if mb.explicit else " (the runtime's default)")
+
+
+def _header_path(actor_path: str) -> str:
+    return actor_path[:-len(".actor")] + ".actor.h" if actor_path.endswith(".actor") else actor_path + ".h"
+
+
+def view(program: model.Program, module: model.Module, options: Options) -> dict:
+    stem = os.path.basename(module.path)
+    if stem.endswith(".actor"):
+        stem = stem[:-len(".actor")]
+    guard = "MYR_ACTORC_%s_%s_ACTOR_H_" % (module.package.replace(".", "_").upper(), stem.upper())
+    imports = [imp.path for imp in module.syntax.imports]
+    return {
+        "header": header_text(options.source),
+        "guard": guard,
+        "stem": stem,
+        "namespace": namespace(module.package),
+        "package": module.package,
+        "file_doc": module.doc or [],
+        "file_id": "0x%016xULL" % module.id,
+        "imports": [_header_path(p) for p in imports],
+        "capnp_header": stem + ".capnp.h",
+        "enums": [e for e in module.enums],
+        "structs": [{"name": s.name, "doc": s.doc or [], "deprecated": s.deprecated,
+                     "fields": [_Field(f, module) for f in s.fields]}
+                    for s in _ordered_structs(module.structs)],
+        "actors": [_Actor(a, module) for a in module.actors],
+    }
+
+
+def _glue(module: model.Module) -> List[dict]:
+    """Per struct and per method message: the ToWire/ReadWire/FromWire
+    overloads (C++ type, capnp type, statement lines)."""
+    from . import wire
+
+    ns = "::" + namespace(module.package) + "::"
+    out = []
+    for s in module.structs:
+        out.append({"cpp": ns + s.name, "wire": wire.wire_name(s, module),
+                    "write": wire.write_fields(s.fields, "v", "b", module),
+                    "read": wire.read_fields(s.fields, "r", "out", module)})
+    for a in module.actors:
+        w = "%swire::%s::" % (ns, a.name)
+        for m in a.methods:
+            msg = "%s%s::%s" % (ns, a.name, _upper_first(m.name))
+            out.append({"cpp": msg, "wire": w + m.params.name,
+                        "write": wire.write_fields(m.params.fields, "v", "b", module),
+                        "read": wire.read_fields(m.params.fields, "r", "out", module)})
+            if m.kind == "call" and len(m.results.fields) > 1:
+                out.append({"cpp": "%s%s::%s" % (ns, a.name, m.results.name), "wire": w + m.results.name,
+                            "write": wire.write_fields(m.results.fields, "v", "b", module),
+                            "read": wire.read_fields(m.results.fields, "r", "out", module)})
+            elif m.kind == "call" and len(m.results.fields) == 1:
+                f = m.results.fields[0]
+                out.append({"cpp": cpp_type(f.type, module, qualified=True), "wire": w + m.results.name,
+                            "write": wire.write(("v"), f.type, wire._Field("b", f.name), module),
+                            "read": wire.read(wire._Field("r", f.name), f.type, "out", module)})
+            elif m.kind == "stream":
+                out.append({"cpp": "%s%s::%s" % (ns, a.name, m.stream_item.name), "wire": w + m.stream_item.name,
+                            "write": wire.write_fields(m.stream_item.fields, "v", "b", module),
+                            "read": wire.read_fields(m.stream_item.fields, "r", "out", module)})
+    return out
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+    stem = os.path.basename(module.path)
+    if stem.endswith(".actor"):
+        stem = stem[:-len(".actor")]
+    v = view(program, module, options)
+    v["glue"] = _glue(module)
+    env = _env()
+    return {stem + ".actor.h": env.get_template("header.h.j2").render(**v),
+            stem + ".actor.cc": env.get_template("source.cc.j2").render(**v)}

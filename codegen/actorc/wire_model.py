@@ -1,0 +1,266 @@
+"""The Cap'n Proto view of a module: every struct's capnp field kinds and layout.
+
+The derived data the capnp, Python and Node backends render (computed here,
+never in templates). It follows the shared IDL -> Cap'n Proto mapping
+(backends/capnp/README.md):
+
+  - user structs keep their model ids and names;
+  - each actor `A` becomes a field-less capnp struct `A` (the model's actor
+    id) whose nested structs are the model's `<Method>Params`,
+    `<Method>Results` and `<Method>Item`;
+  - a `map<K, V>` field `f` of struct `S` is `List(S.FEntry)` where `FEntry`
+    (`f` with its first letter upper-cased, + "Entry") is nested in `S` with
+    `key @0 :K'; value @1 :V';` (recursively: a map value of an entry is the
+    entry's `ValueEntry`);
+  - `T?` with a scalar `T` is a pointer to the top-level wrapper struct
+    `Optional<CapnpTypeName>` (`{ value @0 :T'; }`), one per name per file;
+    `T?` with a pointer `T` is `T'` itself (null = absent).
+
+Public API (small on purpose; the Node backend imports it):
+
+    wire_structs(module) -> List[WireStruct]
+        every struct the module's .capnp declares, flat, in declaration
+        order: user structs (each followed by its map entries), then per
+        actor the derived structs (each followed by its map entries), then
+        the optional wrappers. Actor container structs are not included
+        (see `actor_struct_id`).
+    capnp_type(t, module) -> str
+        the capnp spelling of TypeRef `t` as written inside `module`'s file
+        (imported types as `Common.Money`; map fields need the entry name,
+        so use WireField.capnp_type for fields).
+    layout_kind(t) -> str
+        the `actorc.wire.layout` kind of a field of type `t` ("int64",
+        "enum", "text", "data", "list", "struct", ...).
+    scalar_kind(t) -> Optional[str]
+        the data kind of a scalar TypeRef (timestamp/duration -> "int64",
+        enum -> "enum"), None for pointer types.
+    import_alias(module) -> str
+        the `using` alias for an imported file ("common.actor" -> "Common").
+    derived_id(*parts) -> int
+        ids of entry/wrapper structs: model.type_id over ("map_entry",
+        parent capnp full name, entry name) or ("optional", package, file
+        base name, wrapper name).
+
+WireStruct: name (capnp simple name), path (capnp path inside the file,
+e.g. "Account.DepositParams", "Transaction.AttributesEntry"), id, origin
+("user" | "params" | "results" | "stream_item" | "map_entry" | "optional"),
+fields (List[WireField], ordinal order), layout (layout.StructLayout),
+nested (entry WireStructs declared inside this one), source (the model
+Struct, or None), actor / method (for derived structs), doc.
+
+WireField: name, ordinal, type (model TypeRef), kind (layout kind),
+capnp_type (spelling inside the file), placement (layout.Placement),
+entry (the WireStruct of a map's entries when the field, or a list
+element, is a map), wrapper (the WireStruct of an optional scalar), doc,
+deprecated.
+"""
+
+import dataclasses
+import os
+from typing import Dict, List, Optional
+
+from . import model
+from .wire import layout as wl
+
+_SCALAR_KINDS = {
+    "bool": "bool", "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64",
+    "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+    "float32": "float32", "float64": "float64", "timestamp": "int64", "duration": "int64",
+}
+
+
+@dataclasses.dataclass
+class WireField:
+    name: str
+    ordinal: int
+    type: model.TypeRef
+    kind: str
+    capnp_type: str
+    placement: wl.Placement = None
+    entry: Optional["WireStruct"] = None
+    wrapper: Optional["WireStruct"] = None
+    doc: Optional[List[str]] = None
+    deprecated: Optional[str] = None
+
+
+@dataclasses.dataclass
+class WireStruct:
+    name: str
+    path: str
+    id: int
+    origin: str
+    fields: List[WireField]
+    layout: wl.StructLayout = None
+    nested: List["WireStruct"] = dataclasses.field(default_factory=list)
+    source: Optional[model.Struct] = None
+    actor: Optional[model.Actor] = None
+    method: Optional[model.Method] = None
+    doc: Optional[List[str]] = None
+    deprecated: Optional[str] = None
+
+
+def derived_id(*parts: str) -> int:
+    return model.type_id(*parts)
+
+
+def scalar_kind(t: model.TypeRef) -> Optional[str]:
+    if t.kind == "builtin":
+        return _SCALAR_KINDS.get(t.name)
+    if t.kind == "enum":
+        return "enum"
+    return None
+
+
+def layout_kind(t: model.TypeRef) -> str:
+    if t.kind == "optional":
+        inner = t.args[0]
+        return "struct" if scalar_kind(inner) else layout_kind(inner)
+    s = scalar_kind(t)
+    if s:
+        return s
+    if t.kind == "builtin":
+        return {"string": "text", "bytes": "data"}[t.name]
+    if t.kind in ("list", "map"):
+        return "list"
+    return "struct"
+
+
+def import_alias(module: model.Module) -> str:
+    base = os.path.basename(module.display)
+    if base.endswith(".actor"):
+        base = base[:-len(".actor")]
+    return model._camel(base, upper=True)
+
+
+def _decl_module(decl) -> model.Module:
+    return decl.module
+
+
+def capnp_type(t: model.TypeRef, module: model.Module, entry_name: str = "") -> str:
+    if t.kind == "builtin":
+        return model.BUILTINS[t.name][1]
+    if t.kind in ("struct", "enum"):
+        decl = t.decl
+        if decl.module is module or decl.module is None:
+            return decl.name
+        return "%s.%s" % (import_alias(decl.module), decl.name)
+    if t.kind == "list":
+        return "List(%s)" % capnp_type(t.args[0], module, entry_name)
+    if t.kind == "map":
+        return "List(%s)" % entry_name
+    if t.kind == "optional":
+        inner = t.args[0]
+        if scalar_kind(inner):
+            return wrapper_name(inner)
+        return capnp_type(inner, module, entry_name)
+    raise ValueError("unknown type kind %r" % t.kind)
+
+
+def wrapper_name(t: model.TypeRef) -> str:
+    """`Optional<CapnpTypeName>` for a scalar type (enums by simple name)."""
+    if t.kind == "enum":
+        return "Optional" + t.decl.name
+    return "Optional" + model.BUILTINS[t.name][1]
+
+
+def _map_of(t: model.TypeRef) -> Optional[model.TypeRef]:
+    """The map a field of type t holds (directly, optional, or as list elements)."""
+    while t.kind in ("list", "optional"):
+        t = t.args[0]
+    return t if t.kind == "map" else None
+
+
+class _Builder:
+    def __init__(self, module: model.Module) -> None:
+        self.module = module
+        self.wrappers: Dict[str, WireStruct] = {}
+
+    def wrapper(self, inner: model.TypeRef) -> WireStruct:
+        name = wrapper_name(inner)
+        w = self.wrappers.get(name)
+        if w is None:
+            f = WireField("value", 0, inner, scalar_kind(inner), capnp_type(inner, self.module))
+            w = WireStruct(name, name, derived_id("optional", self.module.package,
+                                                  os.path.basename(self.module.path), name),
+                           "optional", [f])
+            self.finish(w)
+            self.wrappers[name] = w
+        return w
+
+    def field(self, parent: WireStruct, name: str, ordinal: int, t: model.TypeRef,
+              doc=None, deprecated=None) -> WireField:
+        entry = None
+        entry_name = ""
+        m = _map_of(t)
+        if m is not None:
+            entry_name = model._upper_first(name) + "Entry"
+            path = parent.path + "." + entry_name
+            entry = WireStruct(entry_name, path, derived_id("map_entry", parent_full(self.module, parent), entry_name),
+                               "map_entry", [])
+            entry.fields = [self.field(entry, "key", 0, m.args[0]), self.field(entry, "value", 1, m.args[1])]
+            self.finish(entry)
+            parent.nested.append(entry)
+        wrapper = None
+        if t.kind == "optional" and scalar_kind(t.args[0]):
+            wrapper = self.wrapper(t.args[0])
+        return WireField(name, ordinal, t, layout_kind(t), capnp_type(t, self.module, entry_name),
+                         entry=entry, wrapper=wrapper, doc=doc, deprecated=deprecated)
+
+    def struct(self, s: model.Struct, path: str, origin: str, actor=None, method=None) -> WireStruct:
+        w = WireStruct(s.name, path, s.id, origin, [], source=s, actor=actor, method=method,
+                       doc=s.doc, deprecated=s.deprecated)
+        w.fields = [self.field(w, f.name, f.ordinal, f.type, f.doc, f.deprecated)
+                    for f in sorted(s.fields, key=lambda f: f.ordinal)]
+        self.finish(w)
+        return w
+
+    @staticmethod
+    def finish(w: WireStruct) -> None:
+        w.layout = wl.layout_struct([(f.name, f.kind) for f in w.fields])
+        for f, p in zip(w.fields, w.layout.fields):
+            f.placement = p
+
+
+def parent_full(module: model.Module, w: WireStruct) -> str:
+    return module.package + "." + w.path
+
+
+def _flatten(ws: WireStruct, out: List[WireStruct]) -> None:
+    out.append(ws)
+    for n in ws.nested:
+        _flatten(n, out)
+
+
+def module_structs(module: model.Module):
+    """(user WireStructs, {actor name: [derived WireStructs]}, wrappers):
+    the tree the capnp backend renders (entries in `.nested`)."""
+    b = _Builder(module)
+    users = [b.struct(s, s.name, "user") for s in module.structs]
+    actors = {}
+    for a in module.actors:
+        derived = []
+        for m in a.methods:
+            for s in (m.params, m.results, m.stream_item):
+                if s is not None:
+                    derived.append(b.struct(s, a.name + "." + s.name, s.origin, actor=a, method=m))
+        actors[a.name] = derived
+    wrappers = [b.wrappers[k] for k in sorted(b.wrappers)]
+    return users, actors, wrappers
+
+
+def wire_structs(module: model.Module) -> List[WireStruct]:
+    users, actors, wrappers = module_structs(module)
+    out: List[WireStruct] = []
+    for w in users:
+        _flatten(w, out)
+    for a in module.actors:
+        for w in actors[a.name]:
+            _flatten(w, out)
+    out.extend(wrappers)
+    return out
+
+
+def actor_struct_id(actor: model.Actor) -> int:
+    """The id of the field-less capnp struct that holds an actor's derived
+    structs: the model's actor id."""
+    return actor.id
