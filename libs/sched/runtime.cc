@@ -1028,10 +1028,13 @@ void Runtime::ExitCell(Cell* c, ExitReason reason) {
   }
   std::vector<std::pair<uint64_t, ExitCallback>> watchers;
   std::map<uint64_t, Pid> children;
-  sched_internal::CellExt* e = c->ext.load(std::memory_order_acquire);
+  sched_internal::CellExt* e;
   {
     std::lock_guard<std::mutex> lock(sched_internal::StripeFor(c));
     c->exited = true;  // closes the watcher list and the child table
+    // Loaded under the lock: a Watch that ran just before may have created
+    // the extension (loading it before the lock lost that watcher).
+    e = c->ext.load(std::memory_order_acquire);
     if (e != nullptr) {
       watchers.swap(e->watchers);
       children.swap(e->children);

@@ -129,6 +129,23 @@ TEST(Runtime, AnUnhandledOptionalRequestIsAnsweredButIsNoDeadLetter) {
   EXPECT_EQ(rt.stats().dead_letters, 1u);
 }
 
+TEST(Runtime, AwaitExitAfterKillOrStopReturnsTheReason) {
+  Runtime rt(Threaded(2));
+  for (int i = 0; i < 300; ++i) {
+    auto counter = *rt.Spawn<Counter>();
+    rt.Send(counter, Add{1});
+    const bool kill = i % 2 == 0;
+    ASSERT_TRUE(kill ? rt.Kill(counter.pid()) : rt.Stop(counter.pid()));
+    absl::StatusOr<ExitReason> r = rt.AwaitExit(counter.pid(), absl::Seconds(5));
+    // Either it already exited (NotFound: noproc) or we see its reason.
+    if (r.ok()) {
+      EXPECT_EQ(r->kind(), kill ? ExitKind::kKilled : ExitKind::kNormal) << i;
+    } else {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << i << ": " << r.status();
+    }
+  }
+}
+
 TEST(Runtime, EveryResultAndExitKindHasAName) {
   EXPECT_STREQ(SendResultName(SendResult::kOk), "ok");
   EXPECT_STREQ(SendResultName(SendResult::kNoProc), "noproc");
