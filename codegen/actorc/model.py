@@ -15,8 +15,10 @@ Derived data lives here, not in templates (as in Mojo's generator):
   - resolved annotation values (timeouts in nanoseconds, mailbox settings).
 """
 
+import contextlib
 import dataclasses
 import difflib
+import gc
 import hashlib
 import os
 import re
@@ -786,6 +788,26 @@ def load(path: str, include_dirs: Optional[List[str]] = None, sink: Optional[Dia
     Returns (program or None, sink, sources). The program is None when any
     error was reported; `sources` maps display names to text for rendering.
     """
+    with gc_paused():
+        return _load_program(path, include_dirs, sink)
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pauses Python's cyclic garbage collector for the block (restores its
+    previous state after). Building the model, and each backend's output,
+    allocates hundreds of thousands of objects and almost no cyclic garbage;
+    the collections they trigger cost 10-20% of the compiler's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_program(path, include_dirs, sink):
     sink = sink or DiagnosticSink()
     loader = _Loader(list(include_dirs or []), sink)
     root = loader.load_root(path)

@@ -34,10 +34,12 @@ class Parser:
         return t
 
     def _is(self, punct: str) -> bool:
-        return self.tok.kind == lx.PUNCT and self.tok.text == punct
+        t = self.toks[self.i]
+        return t.kind == lx.PUNCT and t.text == punct
 
     def _is_kw(self, word: str) -> bool:
-        return self.tok.kind == lx.IDENT and self.tok.text == word
+        t = self.toks[self.i]
+        return t.kind == lx.IDENT and t.text == word
 
     def _error(self, expected: str, hint: Optional[str] = None, loc: Optional[Location] = None) -> None:
         found = self.tok
@@ -52,12 +54,13 @@ class Parser:
         raise CompileError("syntax error")
 
     def _expect(self, punct: str, hint: Optional[str] = None) -> lx.Token:
-        if not self._is(punct):
+        t = self.toks[self.i]
+        if t.kind != lx.PUNCT or t.text != punct:
             self._error("'%s'" % punct, hint)
         return self._advance()
 
     def _expect_ident(self, what: str = "a name", hint: Optional[str] = None) -> lx.Token:
-        if self.tok.kind != lx.IDENT:
+        if self.toks[self.i].kind != lx.IDENT:
             self._error(what, hint)
         return self._advance()
 

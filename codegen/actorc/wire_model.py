@@ -233,7 +233,22 @@ def _flatten(ws: WireStruct, out: List[WireStruct]) -> None:
 
 def module_structs(module: model.Module):
     """(user WireStructs, {actor name: [derived WireStructs]}, wrappers):
-    the tree the capnp backend renders (entries in `.nested`)."""
+    the tree the capnp backend renders (entries in `.nested`).
+
+    Computed once per module and cached on it (every backend asks for the
+    same layouts; a checked model is not changed afterwards). The result is
+    shared: callers must not modify it."""
+    cached = module.__dict__.get(_CACHE)
+    if cached is None:
+        cached = module.__dict__[_CACHE] = _module_structs(module)
+    return cached
+
+
+# The attribute of model.Module that holds module_structs' result.
+_CACHE = "_wire_model_structs"
+
+
+def _module_structs(module: model.Module):
     b = _Builder(module)
     users = [b.struct(s, s.name, "user") for s in module.structs]
     actors = {}
@@ -249,6 +264,7 @@ def module_structs(module: model.Module):
 
 
 def wire_structs(module: model.Module) -> List[WireStruct]:
+    """A new list (of the cached, shared WireStructs)."""
     users, actors, wrappers = module_structs(module)
     out: List[WireStruct] = []
     for w in users:

@@ -14,6 +14,7 @@ from testutil import CODEGEN, EXAMPLES, TESTDATA, run_cli
 from actorc import model
 
 ERRORS = os.path.join(TESTDATA, "errors")
+COMPAT = os.path.join(TESTDATA, "compat")
 USAGE = "usage: actorc [-h] COMMAND ...\n"
 
 
@@ -61,13 +62,13 @@ class CliTest(unittest.TestCase):
 
     def test_no_command_is_usage_error(self):
         self.assertEqual(run_cli([], ERRORS),
-                         (2, "", USAGE + "actorc: error: a COMMAND is required (check, dump-ir, generate)\n"))
+                         (2, "", USAGE + "actorc: error: a COMMAND is required (check, check-compat, dump-ir, generate)\n"))
 
     def test_unknown_command_is_usage_error(self):
         code, out, err = run_cli(["compile", "x.actor"], ERRORS)
         self.assertEqual(code, 2)
         self.assertEqual(err, USAGE + "actorc: error: argument COMMAND: invalid choice: 'compile' "
-                              "(choose from 'check', 'dump-ir', 'generate')\n")
+                              "(choose from 'check', 'check-compat', 'dump-ir', 'generate')\n")
 
     def test_missing_file_argument_is_usage_error(self):
         code, out, err = run_cli(["check"], ERRORS)
@@ -96,6 +97,45 @@ class CliTest(unittest.TestCase):
         p = subprocess.run([sys.executable, "-m", "actorc", "check", "multiple_errors.actor"], cwd=ERRORS,
                            env=env, capture_output=True, text=True)
         self.assertEqual(p.stderr, testutil.read(os.path.join(ERRORS, "multiple_errors.err")))
+
+    def test_check_compat_exit_codes(self):
+        # 0 compatible (notes on stderr), 1 breaking, 2 usage; both spellings.
+        code, out, err = run_cli(["check-compat", "ok_rename.old.actor", "ok_rename.new.actor"], COMPAT)
+        self.assertEqual((code, out), (0, ""))
+        self.assertEqual(err.count(": note: "), 4)
+        self.assertEqual(run_cli(["--check-compat", "removed_field.old.actor", "removed_field.new.actor"], COMPAT),
+                         (1, "", testutil.read(os.path.join(COMPAT, "removed_field.err"))))
+        self.assertTrue(testutil.read(os.path.join(COMPAT, "removed_field.err")).endswith(
+            "actorc: removed_field.new.actor breaks compatibility with removed_field.old.actor: "
+            "1 incompatible change\n"))
+        code, out, err = run_cli(["--check-compat", "only_one.actor"], COMPAT)
+        self.assertEqual((code, out), (2, ""))
+        self.assertEqual(err, USAGE + "actorc: error: the following arguments are required: NEW\n")
+
+    def test_front_end_works_without_backends(self):
+        # //codegen:actorc_cli ships the front end only (no backends package).
+        from actorc import cli
+        with mock.patch.object(cli, "_backends", return_value=None):
+            self.assertEqual(run_cli(["check", "bank.actor"], EXAMPLES), (0, "", ""))
+            self.assertEqual(run_cli(["check-compat", "bank.actor", "bank.actor"], EXAMPLES), (0, "", ""))
+            self.assertEqual(run_cli(["generate", "--lang", "all", "-o", "out", "bank.actor"], EXAMPLES),
+                             (2, "", "actorc: error: --lang all: no backend is installed "
+                                     "(bazel: use //codegen:actorc_tool)\n"))
+            self.assertEqual(run_cli(["generate", "--lang", "cpp", "-o", "out", "bank.actor"], EXAMPLES),
+                             (2, "", "actorc: error: --lang cpp: backend not installed (installed: none)\n"))
+
+    def test_check_compat_subprocess(self):
+        env = dict(os.environ, PYTHONPATH=CODEGEN)
+        env.pop("ACTORC_DEBUG", None)
+        p = subprocess.run([sys.executable, "-m", "actorc", "--check-compat", "several_changes.old.actor",
+                            "several_changes.new.actor"], cwd=COMPAT, env=env, capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertEqual(p.stderr, testutil.read(os.path.join(COMPAT, "several_changes.err")))
+
+    def test_check_compat_internal_error_is_exit_3(self):
+        with mock.patch.object(model, "load", side_effect=RuntimeError("boom")):
+            code, out, err = run_cli(["check-compat", "bank.actor", "bank.actor"], EXAMPLES)
+        self.assertEqual((code, err), (3, "actorc: internal error: RuntimeError: boom (set ACTORC_DEBUG=1 for a traceback)\n"))
 
     def test_fuzzed_inputs_never_crash(self):
         # Every prefix of the example schema is bad input or valid; never a crash.

@@ -11,13 +11,15 @@ from typing import Dict
 
 import jinja2
 
-from ... import wire_model
+from ... import model, wire_model
 from .. import header_text
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
     undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    trim_blocks=True, lstrip_blocks=True)
+    trim_blocks=True, lstrip_blocks=True,
+    # Templates are loaded once per process, never re-checked on disk.
+    auto_reload=False)
 
 
 def _comment(lines, indent="") -> str:
@@ -66,6 +68,12 @@ def _import_path(importer, imported) -> str:
 
 
 def generate(program, module, options) -> Dict[str, str]:
+    """{output file name: text} for `module` (see actorc.backends)."""
+    with model.gc_paused():  # speed only (model.gc_paused)
+        return _generate(program, module, options)
+
+
+def _generate(program, module, options) -> Dict[str, str]:
     users, actors, wrappers = wire_model.module_structs(module)
     imports = [{"alias": wire_model.import_alias(m), "path": _import_path(module, m)}
                for m in module.imports]

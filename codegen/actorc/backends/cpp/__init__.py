@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 
 import jinja2
 
-from .. import Options, header_text
+from .. import Options, header_text, template_environment
 from ... import model
 
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -240,12 +240,40 @@ def _glue(module: model.Module) -> List[dict]:
     return out
 
 
+
+
+def _doc(lines, indent: str = "") -> str:
+    """IDL `///` doc lines as C++ `///` lines at `indent` (template global)."""
+    return "".join("%s///%s\n" % (indent, (" " + line) if line else "") for line in (lines or []))
+
+
+def _deprecated(reason, indent: str = "") -> str:
+    """A `// Deprecated[: reason].` line, or "" (template global)."""
+    if reason is None:
+        return ""
+    return "%s// Deprecated%s.\n" % (indent, (": " + reason) if reason else "")
+
+
+_ENV = None
+
+
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    """The backend's Jinja2 environment: created on first use, once per
+    process (templates are compiled once and never re-checked on disk)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = template_environment(_TEMPLATES)
+        _ENV.globals.update(doc=_doc, deprecated=_deprecated)
+    return _ENV
 
 
 def generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+    """{output file name: text} for `module` (see actorc.backends)."""
+    with model.gc_paused():  # speed only (model.gc_paused)
+        return _generate(program, module, options)
+
+
+def _generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
     stem = os.path.basename(module.path)
     if stem.endswith(".actor"):
         stem = stem[:-len(".actor")]

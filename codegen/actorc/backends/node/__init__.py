@@ -10,20 +10,17 @@ data), the templates only lay them out.
 import os
 from typing import Dict, List
 
-import jinja2
 
 from actorc import model
 from actorc import wire_model as wm
-from actorc.backends import Options, header_text
+from actorc.backends import Options, header_text, template_environment
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(os.path.join(_HERE, "templates")),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+
+
+_ENV = template_environment(os.path.join(_HERE, "templates"))
 
 # TypeScript spelling of the scalar builtins.
 _TS_BUILTIN = {
@@ -222,6 +219,12 @@ def _seconds(ns):
 
 
 def generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+    """{output file name: text} for `module` (see actorc.backends)."""
+    with model.gc_paused():  # speed only (model.gc_paused)
+        return _generate(program, module, options)
+
+
+def _generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
     g = _Gen(module)
     users, actors, wrappers = wm.module_structs(module)
     structs = []  # in declaration order, entries after their parent

@@ -13,15 +13,14 @@ templates lay out modules, classes and methods.
 import os
 from typing import Dict, List, Optional
 
-import jinja2
 
 from ... import model, wire_model
-from .. import header_text
+from .. import header_text, template_environment
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    trim_blocks=True, lstrip_blocks=True)
+
+
+
+_ENV = template_environment(os.path.join(os.path.dirname(__file__), "templates"))
 
 _PY_SCALARS = {"bool": "bool", "string": "str", "bytes": "bytes", "float32": "float", "float64": "float"}
 _DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", "float64": "0.0"}
@@ -290,6 +289,12 @@ class _Gen:
 
 
 def generate(program, module, options) -> Dict[str, str]:
+    """{output file name: text} for `module` (see actorc.backends)."""
+    with model.gc_paused():  # speed only (model.gc_paused)
+        return _generate(program, module, options)
+
+
+def _generate(program, module, options) -> Dict[str, str]:
     g = _Gen(program, module)
     ctx = {
         "header": header_text(options.source or module.display),
