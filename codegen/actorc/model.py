@@ -623,6 +623,10 @@ class _Checker:
                     candidates += [m.package + "." + n for n, d in m.names.items() if not isinstance(d, Actor)]
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
         if not close:
+            # Case aside ('String', 'Strng' for 'string').
+            lowered = {c.lower(): c for c in candidates}
+            close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)]
+        if not close:
             # Try an unqualified match of an imported declaration.
             q = [m.package + "." + name for m in self.mod.imports if name in m.names]
             close = q[:1]
