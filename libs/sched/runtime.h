@@ -282,6 +282,7 @@ class ActorBase {
 
  private:
   friend class Runtime;
+  friend struct OnBehalfOf;
   template <typename D, typename... M>
   friend class Actor;
   // Handles `m`; returns true if it kept ownership of `m` (a Task handler).
@@ -886,6 +887,26 @@ absl::StatusOr<typename A::Interface> ActorBase::SpawnChildWith(SpawnOptions opt
   options.parent = cell_->pid;
   return cell_->rt->SpawnWith<A>(options, std::forward<Args>(args)...);
 }
+
+// For code that acts for an actor from inside the actor's own handlers but
+// is not a member of it (the typed clients actorc generates: `co_await
+// client.AsyncDeposit(*this, ...)`): ActorBase's protected Call, Receive and
+// Send, with the actor as an argument. The same contract as those members:
+// only from a handler of `self`, on the thread running it.
+struct OnBehalfOf {
+  template <typename M>
+  static auto Call(ActorBase& self, Pid to, M msg, absl::Duration timeout) {
+    return self.Call(to, std::move(msg), timeout);
+  }
+  template <typename T, typename Pred>
+  static auto Receive(ActorBase& self, Pred pred, absl::Duration timeout) {
+    return self.template Receive<T>(std::move(pred), timeout);
+  }
+  template <typename T>
+  static SendResult Send(ActorBase& self, Pid to, T&& msg) {
+    return self.Send(to, std::forward<T>(msg));
+  }
+};
 
 template <typename Derived, typename... Msgs>
 void Actor<Derived, Msgs...>::Unhandled(Message* m) {

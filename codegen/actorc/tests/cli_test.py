@@ -113,7 +113,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual(err, USAGE + "actorc: error: the following arguments are required: NEW\n")
 
     def test_front_end_works_without_backends(self):
-        # //codegen:actorc_cli ships the front end only (no backends package).
+        # A checkout with the front end only (no backends package): check and
+        # check-compat work, generate says what is missing.
         from actorc import cli
         with mock.patch.object(cli, "_backends", return_value=None):
             self.assertEqual(run_cli(["check", "bank.actor"], EXAMPLES), (0, "", ""))

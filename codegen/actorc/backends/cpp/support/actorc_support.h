@@ -6,10 +6,9 @@
 // The typed clients that actorc generates offer co_await-able calls from
 // inside any actor (`co_await client.AsyncDeposit(*this, amount, memo)`).
 // ActorBase::Call and ActorBase::Receive are protected (an actor calls them
-// on itself); the helpers below reach them through a class derived from
-// ActorBase, which is what a handler does when it writes `co_await
-// Call(...)`. They must only be called from a handler of `self`, on the
-// thread running it, exactly like the protected members.
+// on itself); the helpers below reach them through myr::OnBehalfOf, the
+// runtime's seam for that. They must only be called from a handler of
+// `self`, on the thread running it, exactly like the protected members.
 #ifndef MYR_CODEGEN_ACTORC_SUPPORT_H_
 #define MYR_CODEGEN_ACTORC_SUPPORT_H_
 
@@ -31,35 +30,23 @@ namespace myr::actorc_support {
 // The timeout of a call or stream method whose schema sets none.
 inline constexpr absl::Duration kDefaultTimeout = absl::Seconds(30);
 
-class Access : public ::myr::ActorBase {
- public:
+// What generated clients call (kept as one name the templates use).
+struct Access {
   // self.Call(to, msg, timeout): an awaitable of CallResult<ReplyOf<M>>.
   template <typename M>
   static auto CallFrom(::myr::ActorBase& self, ::myr::Pid to, M msg, absl::Duration timeout) {
-    using R = decltype(std::declval<Access&>().template Call<M>(
-        std::declval<::myr::Pid>(), std::declval<M>(), std::declval<absl::Duration>()));
-    R (::myr::ActorBase::*fn)(::myr::Pid, M, absl::Duration) = &Access::template Call<M>;
-    return (self.*fn)(to, std::move(msg), timeout);
+    return ::myr::OnBehalfOf::Call(self, to, std::move(msg), timeout);
   }
-
   // self.Receive<T>(pred, timeout): an awaitable of absl::StatusOr<T>.
   template <typename T, typename Pred>
   static auto ReceiveFrom(::myr::ActorBase& self, Pred pred, absl::Duration timeout) {
-    using R = decltype(std::declval<Access&>().template Receive<T, Pred>(
-        std::declval<Pred>(), std::declval<absl::Duration>()));
-    R (::myr::ActorBase::*fn)(Pred, absl::Duration) = &Access::template Receive<T, Pred>;
-    return (self.*fn)(std::move(pred), timeout);
+    return ::myr::OnBehalfOf::Receive<T>(self, std::move(pred), timeout);
   }
-
   // self.Send(to, msg): a send whose sender() is `self`.
   template <typename T>
   static ::myr::SendResult SendFrom(::myr::ActorBase& self, ::myr::Pid to, T msg) {
-    ::myr::SendResult (::myr::ActorBase::*fn)(::myr::Pid, T&&) = &Access::template Send<T>;
-    return (self.*fn)(to, std::move(msg));
+    return ::myr::OnBehalfOf::Send(self, to, std::move(msg));
   }
-
- private:
-  Access() = delete;
 };
 
 // One value as a standalone capnp message (standard framing) of the
