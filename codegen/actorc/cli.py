@@ -34,7 +34,7 @@ import os
 import sys
 from typing import List, Optional, TextIO
 
-from . import compat, model
+from . import compat, ir, model
 
 # The backend names, known even where the backends package is not shipped
 # (//codegen:actorc_cli has the front end only).
@@ -140,7 +140,7 @@ def _resolve_langs(langs: List[str]) -> List[str]:
     return out
 
 
-def generate(program: "model.Program", langs: List[str], out_dir: str) -> List[str]:
+def generate(program: "ir.Program", langs: List[str], out_dir: str) -> List[str]:
     """Runs each backend on the program's root file and writes the outputs
     flat into out_dir; returns the paths actually written."""
     outputs = {}
@@ -161,7 +161,7 @@ def render_diagnostics(sink, sources) -> str:
     return "".join(d.render(sources) + "\n" for d in ds)
 
 
-def ir_json(program: "model.Program") -> str:
+def ir_json(program: "ir.Program") -> str:
     doc = {"actorc_ir": 1, "root": program.root.display,
            "modules": [m.to_json() for m in program.modules]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

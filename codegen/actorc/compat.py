@@ -9,7 +9,7 @@ check). The rules follow Cap'n Proto and are documented in docs/idl.md
   - files are paired by package and file name (the root files always); every
     pair is compared, so a changed import is checked too;
   - structs, enums and actors by their full name (package + name): the full
-    name is the type id (model.type_id), so renaming or moving a type is a
+    name is the type id (ir.type_id), so renaming or moving a type is a
     removal (an error), not a rename;
   - fields, enum values and methods by ordinal; parameters and results by
     position (their ordinal). Renaming one of these keeps its ordinal and is
@@ -25,7 +25,7 @@ import dataclasses
 import os
 from typing import Dict, List, Optional
 
-from . import model
+from . import ir, model
 from .diagnostics import NOTE, Diagnostic, DiagnosticSink, Location
 
 
@@ -35,7 +35,7 @@ class _Slot:
 
     name: str
     ordinal: int
-    type: Optional[model.TypeRef]
+    type: Optional[ir.TypeRef]
     loc: Location  # its name
     ordinal_loc: Location
     type_loc: Location
@@ -51,11 +51,11 @@ def format_duration(ns: Optional[int]) -> str:
     return "%dns" % ns
 
 
-def _mailbox_text(m: model.Mailbox) -> str:
+def _mailbox_text(m: ir.Mailbox) -> str:
     return "bounded(%d, %s)" % (m.capacity, m.policy) if m.bounded else "unbounded"
 
 
-def _spelling(t: Optional[model.TypeRef]) -> str:
+def _spelling(t: Optional[ir.TypeRef]) -> str:
     return t.spelling() if t is not None else "?"
 
 
@@ -70,7 +70,7 @@ class _Compat:
         self.sink.diagnostics.append(Diagnostic(NOTE, loc, message, hint))
 
     # -- files ------------------------------------------------------------
-    def programs(self, old: model.Program, new: model.Program) -> None:
+    def programs(self, old: ir.Program, new: ir.Program) -> None:
         if old.root.package != new.root.package:
             t = new.root.syntax
             self.error(t.package_loc, "package renamed from '%s' to '%s'" % (old.root.package, new.root.package),
@@ -86,7 +86,7 @@ class _Compat:
             if nm is not None:
                 self.module(om, nm)
 
-    def module(self, old: model.Module, new: model.Module) -> None:
+    def module(self, old: ir.Module, new: ir.Module) -> None:
         for name, od in old.names.items():
             nd = new.names.get(name)
             what = _kind(od)
@@ -103,10 +103,10 @@ class _Compat:
                            "a name keeps its kind; declare the new %s under a new name" % _kind(nd))
                 continue
             self.deprecation(od, nd, "%s '%s'" % (what, name))
-            if isinstance(od, model.Struct):
+            if isinstance(od, ir.Struct):
                 self.slots(_struct_slots(od), _struct_slots(nd), "field", " in struct '%s'" % name,
                            len(nd.fields))
-            elif isinstance(od, model.Enum):
+            elif isinstance(od, ir.Enum):
                 self.enum(od, nd)
             else:
                 self.actor(od, nd)
@@ -196,7 +196,7 @@ class _Compat:
         self.error(n.type_loc, "%s changed type from '%s' to '%s'%s" % (label, ot, nt, detail), hint)
 
     # -- enums ------------------------------------------------------------
-    def enum(self, old: model.Enum, new: model.Enum) -> None:
+    def enum(self, old: ir.Enum, new: ir.Enum) -> None:
         where = " in enum '%s'" % new.name
         new_by_ord = {v.ordinal: v for v in new.values}
         old_by_name = {v.name: v for v in old.values}
@@ -228,7 +228,7 @@ class _Compat:
                 self.note(n.loc, "enum value '%s'%s is now deprecated (compatible)" % (n.name, where))
 
     # -- actors -----------------------------------------------------------
-    def actor(self, old: model.Actor, new: model.Actor) -> None:
+    def actor(self, old: ir.Actor, new: ir.Actor) -> None:
         where = " in actor '%s'" % new.name
         if _mailbox_text(old.mailbox) != _mailbox_text(new.mailbox):
             self.note(new.loc, "actor '%s': mailbox changed from %s to %s (compatible: runtime behaviour)"
@@ -278,7 +278,7 @@ class _Compat:
                 self.slots(_item_slots(o, old_syn[o.name]), _item_slots(n, ns), "stream item", mwhere, nxt)
             self.method_notes(o, n, where)
 
-    def method_notes(self, o: model.Method, n: model.Method, where: str) -> None:
+    def method_notes(self, o: ir.Method, n: ir.Method, where: str) -> None:
         label = "method '%s'%s" % (n.name, where)
         if o.timeout_ns != n.timeout_ns:
             self.note(n.loc, "%s: timeout changed from %s to %s (compatible: runtime behaviour)"
@@ -293,7 +293,7 @@ class _Compat:
 
 
 def _kind(decl) -> str:
-    return "struct" if isinstance(decl, model.Struct) else "enum" if isinstance(decl, model.Enum) else "actor"
+    return "struct" if isinstance(decl, ir.Struct) else "enum" if isinstance(decl, ir.Enum) else "actor"
 
 
 def _article(word: str) -> str:
@@ -305,18 +305,18 @@ def _kind_behaviour(kind: str) -> str:
             "stream": "sequence of items"}[kind]
 
 
-def _struct_slots(s: model.Struct) -> List[_Slot]:
+def _struct_slots(s: ir.Struct) -> List[_Slot]:
     syn = {f.name: f for f in s._syntax.fields}
     return [_Slot(f.name, f.ordinal, f.type, f.loc, syn[f.name].ordinal_loc, syn[f.name].type.loc, f.deprecated)
             for f in s.fields]
 
 
-def _param_slots(s: model.Struct, params) -> List[_Slot]:
+def _param_slots(s: ir.Struct, params) -> List[_Slot]:
     syn = {p.name: p for p in params}
     return [_Slot(f.name, f.ordinal, f.type, f.loc, f.loc, syn[f.name].type.loc) for f in s.fields]
 
 
-def _item_slots(m: model.Method, ms) -> List[_Slot]:
+def _item_slots(m: ir.Method, ms) -> List[_Slot]:
     f = m.stream_item.fields[0]
     loc = ms.stream_type.loc
     return [_Slot("value", 0, f.type, loc, loc, loc)]

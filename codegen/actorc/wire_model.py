@@ -37,7 +37,7 @@ Public API (small on purpose; the Node backend imports it):
     import_alias(module) -> str
         the `using` alias for an imported file ("common.actor" -> "Common").
     derived_id(*parts) -> int
-        ids of entry/wrapper structs: model.type_id over ("map_entry",
+        ids of entry/wrapper structs: ir.type_id over ("map_entry",
         parent capnp full name, entry name) or ("optional", package, file
         base name, wrapper name).
 
@@ -59,7 +59,7 @@ import dataclasses
 import os
 from typing import Dict, List, Optional
 
-from . import model
+from . import ir
 from .wire import layout as wl
 
 _SCALAR_KINDS = {
@@ -73,7 +73,7 @@ _SCALAR_KINDS = {
 class WireField:
     name: str
     ordinal: int
-    type: model.TypeRef
+    type: ir.TypeRef
     kind: str
     capnp_type: str
     placement: wl.Placement = None
@@ -92,18 +92,18 @@ class WireStruct:
     fields: List[WireField]
     layout: wl.StructLayout = None
     nested: List["WireStruct"] = dataclasses.field(default_factory=list)
-    source: Optional[model.Struct] = None
-    actor: Optional[model.Actor] = None
-    method: Optional[model.Method] = None
+    source: Optional[ir.Struct] = None
+    actor: Optional[ir.Actor] = None
+    method: Optional[ir.Method] = None
     doc: Optional[List[str]] = None
     deprecated: Optional[str] = None
 
 
 def derived_id(*parts: str) -> int:
-    return model.type_id(*parts)
+    return ir.type_id(*parts)
 
 
-def scalar_kind(t: model.TypeRef) -> Optional[str]:
+def scalar_kind(t: ir.TypeRef) -> Optional[str]:
     if t.kind == "builtin":
         return _SCALAR_KINDS.get(t.name)
     if t.kind == "enum":
@@ -111,7 +111,7 @@ def scalar_kind(t: model.TypeRef) -> Optional[str]:
     return None
 
 
-def layout_kind(t: model.TypeRef) -> str:
+def layout_kind(t: ir.TypeRef) -> str:
     if t.kind == "optional":
         inner = t.args[0]
         return "struct" if scalar_kind(inner) else layout_kind(inner)
@@ -125,20 +125,20 @@ def layout_kind(t: model.TypeRef) -> str:
     return "struct"
 
 
-def import_alias(module: model.Module) -> str:
+def import_alias(module: ir.Module) -> str:
     base = os.path.basename(module.display)
     if base.endswith(".actor"):
         base = base[:-len(".actor")]
-    return model._camel(base, upper=True)
+    return ir.camel(base, upper=True)
 
 
-def _decl_module(decl) -> model.Module:
+def _decl_module(decl) -> ir.Module:
     return decl.module
 
 
-def capnp_type(t: model.TypeRef, module: model.Module, entry_name: str = "") -> str:
+def capnp_type(t: ir.TypeRef, module: ir.Module, entry_name: str = "") -> str:
     if t.kind == "builtin":
-        return model.BUILTINS[t.name][1]
+        return ir.BUILTINS[t.name][1]
     if t.kind in ("struct", "enum"):
         decl = t.decl
         if decl.module is module or decl.module is None:
@@ -156,14 +156,14 @@ def capnp_type(t: model.TypeRef, module: model.Module, entry_name: str = "") -> 
     raise ValueError("unknown type kind %r" % t.kind)
 
 
-def wrapper_name(t: model.TypeRef) -> str:
+def wrapper_name(t: ir.TypeRef) -> str:
     """`Optional<CapnpTypeName>` for a scalar type (enums by simple name)."""
     if t.kind == "enum":
         return "Optional" + t.decl.name
-    return "Optional" + model.BUILTINS[t.name][1]
+    return "Optional" + ir.BUILTINS[t.name][1]
 
 
-def _map_of(t: model.TypeRef) -> Optional[model.TypeRef]:
+def _map_of(t: ir.TypeRef) -> Optional[ir.TypeRef]:
     """The map a field of type t holds (directly, optional, or as list elements)."""
     while t.kind in ("list", "optional"):
         t = t.args[0]
@@ -171,11 +171,11 @@ def _map_of(t: model.TypeRef) -> Optional[model.TypeRef]:
 
 
 class _Builder:
-    def __init__(self, module: model.Module) -> None:
+    def __init__(self, module: ir.Module) -> None:
         self.module = module
         self.wrappers: Dict[str, WireStruct] = {}
 
-    def wrapper(self, inner: model.TypeRef) -> WireStruct:
+    def wrapper(self, inner: ir.TypeRef) -> WireStruct:
         name = wrapper_name(inner)
         w = self.wrappers.get(name)
         if w is None:
@@ -187,13 +187,13 @@ class _Builder:
             self.wrappers[name] = w
         return w
 
-    def field(self, parent: WireStruct, name: str, ordinal: int, t: model.TypeRef,
+    def field(self, parent: WireStruct, name: str, ordinal: int, t: ir.TypeRef,
               doc=None, deprecated=None) -> WireField:
         entry = None
         entry_name = ""
         m = _map_of(t)
         if m is not None:
-            entry_name = model._upper_first(name) + "Entry"
+            entry_name = ir.upper_first(name) + "Entry"
             path = parent.path + "." + entry_name
             entry = WireStruct(entry_name, path, derived_id("map_entry", parent_full(self.module, parent), entry_name),
                                "map_entry", [])
@@ -206,7 +206,7 @@ class _Builder:
         return WireField(name, ordinal, t, layout_kind(t), capnp_type(t, self.module, entry_name),
                          entry=entry, wrapper=wrapper, doc=doc, deprecated=deprecated)
 
-    def struct(self, s: model.Struct, path: str, origin: str, actor=None, method=None) -> WireStruct:
+    def struct(self, s: ir.Struct, path: str, origin: str, actor=None, method=None) -> WireStruct:
         w = WireStruct(s.name, path, s.id, origin, [], source=s, actor=actor, method=method,
                        doc=s.doc, deprecated=s.deprecated)
         w.fields = [self.field(w, f.name, f.ordinal, f.type, f.doc, f.deprecated)
@@ -221,7 +221,7 @@ class _Builder:
             f.placement = p
 
 
-def parent_full(module: model.Module, w: WireStruct) -> str:
+def parent_full(module: ir.Module, w: WireStruct) -> str:
     return module.package + "." + w.path
 
 
@@ -231,7 +231,7 @@ def _flatten(ws: WireStruct, out: List[WireStruct]) -> None:
         _flatten(n, out)
 
 
-def module_structs(module: model.Module):
+def module_structs(module: ir.Module):
     """(user WireStructs, {actor name: [derived WireStructs]}, wrappers):
     the tree the capnp backend renders (entries in `.nested`).
 
@@ -244,11 +244,11 @@ def module_structs(module: model.Module):
     return cached
 
 
-# The attribute of model.Module that holds module_structs' result.
+# The attribute of ir.Module that holds module_structs' result.
 _CACHE = "_wire_model_structs"
 
 
-def _module_structs(module: model.Module):
+def _module_structs(module: ir.Module):
     b = _Builder(module)
     users = [b.struct(s, s.name, "user") for s in module.structs]
     actors = {}
@@ -263,7 +263,7 @@ def _module_structs(module: model.Module):
     return users, actors, wrappers
 
 
-def wire_structs(module: model.Module) -> List[WireStruct]:
+def wire_structs(module: ir.Module) -> List[WireStruct]:
     """A new list (of the cached, shared WireStructs)."""
     users, actors, wrappers = module_structs(module)
     out: List[WireStruct] = []
@@ -276,7 +276,7 @@ def wire_structs(module: model.Module) -> List[WireStruct]:
     return out
 
 
-def actor_struct_id(actor: model.Actor) -> int:
+def actor_struct_id(actor: ir.Actor) -> int:
     """The id of the field-less capnp struct that holds an actor's derived
     structs: the model's actor id."""
     return actor.id

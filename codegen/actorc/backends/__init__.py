@@ -2,7 +2,7 @@
 
 Each backend is a package `actorc.backends.<name>` exposing
 
-    generate(program: actorc.model.Program, module: actorc.model.Module,
+    generate(program: actorc.ir.Program, module: actorc.ir.Module,
              options: Options) -> Dict[str, str]
 
 which returns {relative output path: file content} for ONE .actor file

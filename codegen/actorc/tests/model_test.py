@@ -7,7 +7,7 @@ import unittest
 import testutil
 from testutil import EXAMPLES, TESTDATA, UPDATE, chdir, read, write
 
-from actorc import cli, lexer, model, parser
+from actorc import cli, ir, lexer, model, parser
 from actorc.diagnostics import CompileError, DiagnosticSink
 
 GOLDEN = os.path.join(TESTDATA, "golden", "bank.ir.json")
@@ -90,8 +90,8 @@ class BankModelTest(unittest.TestCase):
         self.assertEqual(bank.methods[1].deprecated, "use open")
 
     def test_type_ids_are_stable_with_top_bit(self):
-        self.assertEqual(model.type_id("struct", "myr.bank.Transaction"), self.bank.names["Transaction"].id)
-        self.assertEqual("0x%016x" % model.type_id("struct", "myr.bank.Transaction"), "0x%016x" % self.bank.names["Transaction"].id)
+        self.assertEqual(ir.type_id("struct", "myr.bank.Transaction"), self.bank.names["Transaction"].id)
+        self.assertEqual("0x%016x" % ir.type_id("struct", "myr.bank.Transaction"), "0x%016x" % self.bank.names["Transaction"].id)
         for s in self.bank.all_structs():
             self.assertTrue(s.id >> 63, s.full_name)
         ids = [s.id for s in self.bank.all_structs()] + [a.id for a in self.bank.actors] + [e.id for e in self.bank.enums]

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 import jinja2
 
 from .. import Options, header_text, template_environment
-from ... import model
+from ... import ir, model
 
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -43,7 +43,7 @@ def namespace(package: str) -> str:
     return package.replace(".", "::")
 
 
-def cpp_type(t: model.TypeRef, module: model.Module, qualified: bool = False) -> str:
+def cpp_type(t: ir.TypeRef, module: ir.Module, qualified: bool = False) -> str:
     """The C++ spelling of an IDL type, seen from `module` (fully qualified
     if `qualified`: the glue lives in namespace <package>::wire, where the
     simple names are capnp's)."""
@@ -61,12 +61,12 @@ def cpp_type(t: model.TypeRef, module: model.Module, qualified: bool = False) ->
     return "::%s::%s" % (namespace(decl.module.package), decl.name)
 
 
-def _is_trivial(t: model.TypeRef) -> bool:
+def _is_trivial(t: ir.TypeRef) -> bool:
     """Passed by value (scalars, enums, time); everything else by const&."""
     return (t.kind == "builtin" and t.name not in ("string", "bytes")) or t.kind == "enum"
 
 
-def _param_type(t: model.TypeRef, module: model.Module) -> str:
+def _param_type(t: ir.TypeRef, module: ir.Module) -> str:
     s = cpp_type(t, module)
     return s if _is_trivial(t) else "const %s&" % s
 
@@ -84,14 +84,14 @@ def _duration(ns: int) -> str:
     return "absl::Nanoseconds(%d)" % ns
 
 
-def _struct_deps(t: model.TypeRef, out: List[object]) -> None:
+def _struct_deps(t: ir.TypeRef, out: List[object]) -> None:
     if t.kind == "struct":
         out.append(t.decl)
     for a in t.args:
         _struct_deps(a, out)
 
 
-def _ordered_structs(structs: List[model.Struct]) -> List[model.Struct]:
+def _ordered_structs(structs: List[ir.Struct]) -> List[ir.Struct]:
     """Source order, but every struct after the same-file structs it holds
     (C++ needs complete types for std::optional, std::map and members)."""
     mine = {id(s) for s in structs}
@@ -117,7 +117,7 @@ def _ordered_structs(structs: List[model.Struct]) -> List[model.Struct]:
 
 
 class _Field:
-    def __init__(self, f: model.Field, module: model.Module):
+    def __init__(self, f: ir.Field, module: ir.Module):
         self.name = f.name
         self.type = cpp_type(f.type, module)
         self.param_type = _param_type(f.type, module)
@@ -126,7 +126,7 @@ class _Field:
 
 
 class _Method:
-    def __init__(self, actor: model.Actor, m: model.Method, module: model.Module):
+    def __init__(self, actor: ir.Actor, m: ir.Method, module: ir.Module):
         self.kind = m.kind
         self.name = m.name
         self.type_name = _upper_first(m.name)  # the message type: Account::Deposit
@@ -161,7 +161,7 @@ class _Method:
 
 
 class _Actor:
-    def __init__(self, a: model.Actor, module: model.Module):
+    def __init__(self, a: ir.Actor, module: ir.Module):
         self.name = a.name
         self.id = "0x%016xULL" % a.id
         self.doc = a.doc or []
@@ -182,7 +182,7 @@ def _header_path(actor_path: str) -> str:
     return actor_path[:-len(".actor")] + ".actor.h" if actor_path.endswith(".actor") else actor_path + ".h"
 
 
-def view(program: model.Program, module: model.Module, options: Options) -> dict:
+def view(program: ir.Program, module: ir.Module, options: Options) -> dict:
     stem = os.path.basename(module.path)
     if stem.endswith(".actor"):
         stem = stem[:-len(".actor")]
@@ -206,7 +206,7 @@ def view(program: model.Program, module: model.Module, options: Options) -> dict
     }
 
 
-def _glue(module: model.Module) -> List[dict]:
+def _glue(module: ir.Module) -> List[dict]:
     """Per struct and per method message: the ToWire/ReadWire/FromWire
     overloads (C++ type, capnp type, statement lines)."""
     from . import wire
@@ -267,13 +267,13 @@ def _env() -> jinja2.Environment:
     return _ENV
 
 
-def generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
     with model.gc_paused():  # speed only (model.gc_paused)
         return _generate(program, module, options)
 
 
-def _generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     stem = os.path.basename(module.path)
     if stem.endswith(".actor"):
         stem = stem[:-len(".actor")]

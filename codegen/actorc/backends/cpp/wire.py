@@ -10,7 +10,7 @@ Optional<Type> wrapper structs, optional pointer types are null when absent.
 
 from typing import List
 
-from ... import model
+from ... import ir
 from . import cpp_type, namespace
 
 _SCALAR_KINDS = ("bool", "int", "float")
@@ -20,12 +20,12 @@ def upper_first(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def wire_name(decl, module: model.Module) -> str:
+def wire_name(decl, module: ir.Module) -> str:
     """The capnp-generated C++ type of a struct or enum, seen from module."""
     return "::%s::wire::%s" % (namespace(decl.module.package), decl.name)
 
 
-def _is_pointer(t: model.TypeRef) -> bool:
+def _is_pointer(t: ir.TypeRef) -> bool:
     return t.kind in ("list", "map", "struct") or (t.kind == "builtin" and t.name in ("string", "bytes"))
 
 
@@ -70,10 +70,10 @@ class _Element:
         return "%s[%s]" % (self.var, self.i)
 
 
-def write(e: str, t: model.TypeRef, target, module: model.Module, d: int = 0) -> List[str]:
+def write(e: str, t: ir.TypeRef, target, module: ir.Module, d: int = 0) -> List[str]:
     """Statements writing the C++ value `e` of IDL type t into target."""
     if t.kind == "builtin":
-        cat = model.BUILTINS[t.name][0]
+        cat = ir.BUILTINS[t.name][0]
         if cat in _SCALAR_KINDS:
             return [target.set(e)]
         if t.name == "string":
@@ -115,11 +115,11 @@ def write(e: str, t: model.TypeRef, target, module: model.Module, d: int = 0) ->
     raise AssertionError(t.kind)
 
 
-def read(src, t: model.TypeRef, out: str, module: model.Module, d: int = 0) -> List[str]:
+def read(src, t: ir.TypeRef, out: str, module: ir.Module, d: int = 0) -> List[str]:
     """Statements reading src (a capnp getter) of IDL type t into the lvalue out."""
     g = src.get()
     if t.kind == "builtin":
-        cat = model.BUILTINS[t.name][0]
+        cat = ir.BUILTINS[t.name][0]
         if cat in _SCALAR_KINDS:
             return ["%s = %s;" % (out, g)]
         if t.name == "string":
@@ -163,14 +163,14 @@ def read(src, t: model.TypeRef, out: str, module: model.Module, d: int = 0) -> L
     raise AssertionError(t.kind)
 
 
-def write_fields(fields: List[model.Field], value: str, builder: str, module: model.Module) -> List[str]:
+def write_fields(fields: List[ir.Field], value: str, builder: str, module: ir.Module) -> List[str]:
     out = []
     for f in fields:
         out += write("%s.%s" % (value, f.name), f.type, _Field(builder, f.name), module)
     return out
 
 
-def read_fields(fields: List[model.Field], reader: str, value: str, module: model.Module) -> List[str]:
+def read_fields(fields: List[ir.Field], reader: str, value: str, module: ir.Module) -> List[str]:
     out = []
     for f in fields:
         out += read(_Field(reader, f.name), f.type, "%s.%s" % (value, f.name), module)

@@ -11,7 +11,7 @@ import os
 from typing import Dict, List
 
 
-from actorc import model
+from actorc import ir, model
 from actorc import wire_model as wm
 from actorc.backends import Options, header_text, template_environment
 
@@ -32,12 +32,12 @@ _TS_BUILTIN = {
 _BIG = ("int64", "uint64")
 
 
-def output_base(module: model.Module) -> str:
+def output_base(module: ir.Module) -> str:
     base = os.path.basename(module.display)
     return base[:-len(".actor")] if base.endswith(".actor") else base
 
 
-def import_var(module: model.Module) -> str:
+def import_var(module: ir.Module) -> str:
     return "$" + wm.import_alias(module)
 
 
@@ -47,7 +47,7 @@ def js_name(path: str) -> str:
 
 
 class _Gen:
-    def __init__(self, module: model.Module):
+    def __init__(self, module: ir.Module):
         self.module = module
         self.tmp = 0
 
@@ -57,7 +57,7 @@ class _Gen:
             return decl.name
         return "%s.%s" % (import_var(decl.module), decl.name)
 
-    def ts(self, t: model.TypeRef) -> str:
+    def ts(self, t: ir.TypeRef) -> str:
         if t.kind == "builtin":
             return _TS_BUILTIN[t.name]
         if t.kind in ("struct", "enum"):
@@ -218,13 +218,13 @@ def _seconds(ns):
     return repr(int(s)) if s == int(s) else repr(s)
 
 
-def generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
     with model.gc_paused():  # speed only (model.gc_paused)
         return _generate(program, module, options)
 
 
-def _generate(program: model.Program, module: model.Module, options: Options) -> Dict[str, str]:
+def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     g = _Gen(module)
     users, actors, wrappers = wm.module_structs(module)
     structs = []  # in declaration order, entries after their parent
@@ -292,7 +292,7 @@ def _generate(program: model.Program, module: model.Module, options: Options) ->
             doc = list(m.doc or [])
             if m.deprecated is not None:
                 doc.append(("@deprecated " + m.deprecated).rstrip())
-            pascal = model._upper_first(m.name)
+            pascal = ir.upper_first(m.name)
             methods.append({
                 "name": m.name, "kind": m.kind, "ordinal": m.ordinal,
                 "params": params,

@@ -14,7 +14,7 @@ import os
 from typing import Dict, List, Optional
 
 
-from ... import model, wire_model
+from ... import ir, model, wire_model
 from .. import header_text, template_environment
 
 
@@ -53,7 +53,7 @@ def _note(f) -> str:
         notes.append("timestamp: int nanoseconds since the Unix epoch")
     elif t.kind == "builtin" and t.name == "duration":
         notes.append("duration: int nanoseconds")
-    elif t.kind == "builtin" and t.name in model.BUILTINS and t.name[0] in "iu" and t.name != "int64":
+    elif t.kind == "builtin" and t.name in ir.BUILTINS and t.name[0] in "iu" and t.name != "int64":
         notes.append(t.name)
     if f.deprecated is not None:
         notes.append("deprecated" + (": " + f.deprecated if f.deprecated else ""))
@@ -73,7 +73,7 @@ class _Gen:
                 self.wire[m.package + "." + w.path] = w
 
     # -- names and types ---------------------------------------------------
-    def class_name(self, s: model.Struct) -> str:
+    def class_name(self, s: ir.Struct) -> str:
         """Python class of a model struct (derived ones: Actor + Name)."""
         if s.origin == "user":
             return s.name
@@ -82,12 +82,12 @@ class _Gen:
 
     def ref(self, decl) -> str:
         """A reference to a struct/enum class from this module."""
-        name = self.class_name(decl) if isinstance(decl, model.Struct) else decl.name
+        name = self.class_name(decl) if isinstance(decl, ir.Struct) else decl.name
         if decl.module is self.module:
             return name
         return "_%s.%s" % (module_name(decl.module.display), name)
 
-    def pytype(self, t: model.TypeRef) -> str:
+    def pytype(self, t: ir.TypeRef) -> str:
         if t.kind == "builtin":
             return _PY_SCALARS.get(t.name, "int")
         if t.kind in ("struct", "enum"):
@@ -98,7 +98,7 @@ class _Gen:
             return "dict[%s, %s]" % (self.pytype(t.args[0]), self.pytype(t.args[1]))
         return "%s | None" % self.pytype(t.args[0])
 
-    def default(self, t: model.TypeRef) -> str:
+    def default(self, t: ir.TypeRef) -> str:
         """The dataclass default: `= x` or `= dataclasses.field(default_factory=...)`."""
         if t.kind == "optional":
             return "None"
@@ -112,7 +112,7 @@ class _Gen:
         factory = {"list": "list", "map": "dict"}.get(t.kind) or "lambda: %s()" % self.ref(t.decl)
         return "dataclasses.field(default_factory=%s)" % factory
 
-    def layout_of(self, decl: model.Struct):
+    def layout_of(self, decl: ir.Struct):
         w = self.wire[decl.full_name]
         return w.layout.data_words, w.layout.pointer_count
 
@@ -235,7 +235,7 @@ class _Gen:
         return "[%s for %s in (%s,) for %s in range(len(%s))]" % (inner, ll, lst, ii, ll)
 
     # -- per construct -------------------------------------------------------
-    def struct_view(self, s: model.Struct) -> dict:
+    def struct_view(self, s: ir.Struct) -> dict:
         w = self.wire[s.full_name]
         fields = []
         write: List[str] = []
@@ -249,7 +249,7 @@ class _Gen:
                 "data_words": w.layout.data_words, "pointer_count": w.layout.pointer_count,
                 "deprecated": s.deprecated}
 
-    def params_sig(self, s: model.Struct) -> List[str]:
+    def params_sig(self, s: ir.Struct) -> List[str]:
         out = []
         fields = sorted(s.fields, key=lambda f: f.ordinal)
         for n, f in enumerate(fields):
@@ -257,7 +257,7 @@ class _Gen:
             out.append("%s: %s%s" % (f.name, self.pytype(f.type), " = None" if tail_optional else ""))
         return out
 
-    def method_view(self, a: model.Actor, m: model.Method) -> dict:
+    def method_view(self, a: ir.Actor, m: ir.Method) -> dict:
         params = sorted(m.params.fields, key=lambda f: f.ordinal)
         view = {"name": m.name, "kind": m.kind, "ordinal": m.ordinal, "doc": m.doc,
                 "deprecated": m.deprecated, "readonly": m.readonly, "reentrant": m.reentrant,
@@ -280,7 +280,7 @@ class _Gen:
             view["item_type"] = self.pytype(m.stream_item.fields[0].type)
         return view
 
-    def actor_view(self, a: model.Actor) -> dict:
+    def actor_view(self, a: ir.Actor) -> dict:
         mb = a.mailbox
         return {"name": a.name, "full_name": a.full_name, "id": a.id, "doc": a.doc,
                 "deprecated": a.deprecated,

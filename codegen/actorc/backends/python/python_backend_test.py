@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata"))
 import testutil  # noqa: E402
 
-from actorc import model, wire_model  # noqa: E402
+from actorc import ir, wire_model  # noqa: E402
 from actorc.backends.python import rt  # noqa: E402
 from actorc.wire import capnp_wire  # noqa: E402
 
@@ -46,7 +46,7 @@ _INT_RANGES = {"int8": 8, "int16": 16, "int32": 32, "int64": 64}
 
 def _pyclass(mods, decl):
     mod = mods[decl.module.package]
-    if isinstance(decl, model.Struct) and decl.origin != "user":
+    if isinstance(decl, ir.Struct) and decl.origin != "user":
         return getattr(mod, decl.full_name.rsplit(".", 2)[1] + decl.name)
     return getattr(mod, decl.name)
 
