@@ -29,7 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "libs/mailbox/message.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/internal/system_kinds.h"
 #include "libs/sched/ref.h"
 

@@ -104,7 +104,7 @@
 #include "libs/base/small_pool.h"
 #include "libs/mailbox/mailbox.h"
 #include "libs/pid/slab.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/internal/cell.h"
 #include "libs/sched/internal/system_kinds.h"
 #include "libs/sched/ref.h"

@@ -113,7 +113,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/pid/pid.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/ref.h"
 #include "libs/sched/runtime.h"
 

@@ -38,7 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/pid/pid.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/runtime.h"
 
 namespace myr::supervise {

@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/runtime.h"
 #include "libs/sched/testing/sched_testing.h"
 #include "libs/taskgroup/joiner.h"

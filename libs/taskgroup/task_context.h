@@ -59,7 +59,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "libs/pid/pid.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/request.h"
 #include "libs/sched/runtime.h"
 #include "libs/sched/task.h"

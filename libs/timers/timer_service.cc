@@ -11,7 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "libs/timers/timing_wheel.h"
+#include "libs/timers/wheel/timing_wheel.h"
 
 namespace myr::timers {
 namespace {

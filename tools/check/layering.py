@@ -31,9 +31,13 @@ import sys
 # --- the layering, as data (DESIGN.md, "Libraries and their seams") ----------
 
 # Bottom to top. A library may only depend on libraries before it.
+# A name with a slash is a nested library: a folder inside another library's
+# folder that forms its own layer ("timers/wheel", the timing wheel, sits
+# below sched while the rest of libs/timers sits above it). A label or an
+# include path belongs to the longest name that is a prefix of its folder.
 LAYERS = [
-    "base", "pid", "mailbox", "sched", "timers", "supervise", "registry",
-    "taskgroup", "mesh", "persistence",
+    "base", "pid", "mailbox", "timers/wheel", "wire", "sched", "timers",
+    "supervise", "registry", "taskgroup", "mesh", "persistence",
 ]
 
 # The //libs libraries each one may depend on directly; the check allows the
@@ -42,8 +46,10 @@ ALLOWED = {
     "base": [],
     "pid": [],
     "mailbox": ["pid"],
-    "sched": ["pid", "mailbox"],
-    "timers": ["sched"],
+    "timers/wheel": [],
+    "wire": ["pid", "mailbox"],
+    "sched": ["pid", "mailbox", "wire", "timers/wheel"],
+    "timers": ["sched", "timers/wheel"],
     "supervise": ["sched"],
     "registry": ["pid", "supervise"],  # supervise: auto-unregister on exit
     "taskgroup": ["sched", "supervise"],
@@ -61,6 +67,10 @@ NO_BASE = {"pid"}
 EXTERNAL_ALLOWED = {
     "base": {"absl"},
     "pid": {"absl"},
+    "timers/wheel": {"absl"},
+    # The core links no wire format: Cap'n Proto stays in the codecs that
+    # generated code and libs/wire's forms target bring (wire is not limited).
+    "sched": {"absl"},
 }
 
 # Bazel's own repositories (toolchains, rule sets): never the project's
@@ -74,7 +84,7 @@ BAZEL_REPOS = {
 BAZEL_REPO_PREFIXES = ("local_config_", "remotejdk", "remote_java_tools")
 
 SOURCE_SUFFIXES = (".h", ".hh", ".hpp", ".inc", ".c", ".cc", ".cpp", ".cxx")
-INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"](libs/([^/">]+)/[^">]+)[">]')
+INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"](libs/([^">]+)/[^/">]+)[">]')
 
 QUERY_ROOTS = "kind(cc_library, //libs/...) except attr(testonly, 1, //libs/...)"
 QUERY_FLAGS = ["--keep_going", "--noimplicit_deps", "--notool_deps"]
@@ -115,10 +125,21 @@ def repo_of(label):
     return ""
 
 
+def library_of_folder(folder):
+    """'sched/internal' -> 'sched'; 'timers/wheel' -> 'timers/wheel' (the
+    longest LAYERS name that is the folder or a parent of it)."""
+    parts = folder.split("/")
+    for n in range(len(parts), 1, -1):
+        name = "/".join(parts[:n])
+        if name in LAYERS:
+            return name
+    return parts[0]
+
+
 def library_of(label):
     """'//libs/sched/internal:x' -> 'sched'; None outside //libs."""
-    m = re.match(r"^@?//libs/([^/:]+)[/:]", label)
-    return m.group(1) if m and repo_of(label) == "" else None
+    m = re.match(r"^@?//libs/([^:]+):", label)
+    return library_of_folder(m.group(1)) if m and repo_of(label) == "" else None
 
 
 def is_bazel_repo(repo):
@@ -227,9 +248,12 @@ def check(graph, roots, present, read_file):
                 continue
             for lineno, line in enumerate(text.splitlines(), 1):
                 m = INCLUDE_RE.match(line)
-                if m and m.group(2) != lib and m.group(2) not in allowed[lib]:
+                if not m:
+                    continue
+                other = library_of_folder(m.group(2))
+                if other != lib and other not in allowed[lib]:
                     problems.append('%s:%d includes "%s" (%s may not depend on %s)' % (
-                        src, lineno, m.group(1), lib, m.group(2)))
+                        src, lineno, m.group(1), lib, other))
         if problems:
             results.append((lib, "VIOLATION", problems))
         else:
@@ -272,9 +296,12 @@ def present_libraries(root):
     libs_dir = os.path.join(root, "libs")
     if not os.path.isdir(libs_dir):
         return set()
-    return {name for name in os.listdir(libs_dir)
-            if any(os.path.isfile(os.path.join(libs_dir, name, b))
-                   for b in ("BUILD", "BUILD.bazel"))}
+    def has_build(folder):
+        return any(os.path.isfile(os.path.join(libs_dir, folder, b))
+                   for b in ("BUILD", "BUILD.bazel"))
+    present = {name for name in os.listdir(libs_dir) if has_build(name)}
+    present |= {name for name in LAYERS if "/" in name and has_build(name)}
+    return present
 
 
 def run(root):
@@ -327,7 +354,9 @@ SELFTEST_DOT = """digraph mygraph {
   "//libs/mailbox:mailbox" -> "//libs/pid:pid"
   "//libs/mailbox:mailbox" -> "//libs/base:small_pool"
   "//libs/sched:sched" -> "//libs/mailbox:mailbox"
-  "//libs/sched:sched" -> "@libuv//:libuv"
+  "//libs/sched:sched" -> "//libs/sched:runtime.h"
+  "//libs/sched:sched" -> "//libs/timers/wheel:timing_wheel"
+  "//libs/timers/wheel:timing_wheel" -> "@absl//:absl"
   "//libs/supervise:supervise" -> "//libs/sched:sched"
   "//libs/supervise:supervise" -> "//libs/registry:registry"
   "//libs/registry:registry" -> "//libs/supervise:supervise"
@@ -342,6 +371,8 @@ SELFTEST_DOT = """digraph mygraph {
 SELFTEST_FILES = {
     "libs/mailbox/mailbox.h": '#include "libs/pid/pid.h"\n#include "libs/sched/runtime.h"\n',
     "libs/pid/pid.h": '#include "absl/strings/str_cat.h"\n#include <atomic>\n',
+    "libs/sched/runtime.h": ('#include "libs/timers/wheel/timing_wheel.h"\n'
+                             '#include "libs/timers/timer_service.h"\n'),
 }
 
 
@@ -366,6 +397,9 @@ def selftest():
     expect(library_of("//libs/timers/internal:wheel") == "timers"
            and library_of("@absl//:absl") is None and repo_of("@absl//:absl") == "absl",
            "maps labels to libraries and repositories")
+    expect(library_of("//libs/timers/wheel:timing_wheel") == "timers/wheel"
+           and library_of_folder("timers/wheel/internal") == "timers/wheel",
+           "maps a nested library's labels to it, not to the folder around it")
     expect(closure()["persistence"] >= {"sched", "timers", "supervise", "pid", "mailbox", "base"}
            and BASE not in closure()["pid"], "closes the table transitively")
     expect(not table_errors(), "the table only points downward")
@@ -373,8 +407,10 @@ def selftest():
     roots = ["//libs/base:small_pool", "//libs/pid:pid", "//libs/pid:slab_internal",
              "//libs/mailbox:mailbox", "//libs/sched:sched", "//libs/supervise:supervise",
              "//libs/registry:registry", "//libs/timers:timers",
-             "//libs/timers/internal:wheel", "//libs/gossip:gossip"]
-    present = {"base", "pid", "mailbox", "sched", "supervise", "registry", "timers", "gossip"}
+             "//libs/timers/internal:wheel", "//libs/timers/wheel:timing_wheel",
+             "//libs/gossip:gossip"]
+    present = {"base", "pid", "mailbox", "sched", "supervise", "registry", "timers",
+               "timers/wheel", "gossip"}
     results = {lib: (status, msgs) for lib, status, msgs in
                check(graph, roots, present, SELFTEST_FILES.get)}
     bad = {lib for lib, (status, _) in results.items() if status == "VIOLATION"}
@@ -397,10 +433,16 @@ def selftest():
     expect(any("//libs/timers/internal:wheel -> //libs/supervise:supervise "
                "(timers may not depend on supervise)" in m for m in results["timers"][1]),
            "checks nested packages (//libs/timers/internal -> supervise)")
+    sched_msgs = " | ".join(results["sched"][1])
+    expect('libs/sched/runtime.h:2 includes "libs/timers/timer_service.h" '
+           '(sched may not depend on timers)' in sched_msgs
+           and "timing_wheel" not in sched_msgs and "libuv" not in sched_msgs,
+           "lets sched use the nested timers/wheel but not the rest of timers")
+    expect(results["timers/wheel"][0] == "OK", "checks a nested library on its own")
     expect(results["mesh"][0] == "SKIP" and results["persistence"][0] == "SKIP",
            "skips libraries that do not exist yet")
     expect(results["gossip"][0] == "VIOLATION", "flags a library missing from the table")
-    expect(bad == {"pid", "mailbox", "supervise", "timers", "gossip"},
+    expect(bad == {"pid", "mailbox", "sched", "supervise", "timers", "gossip"},
            "flags exactly the libraries with violations (got %s)" % ", ".join(sorted(bad)))
 
     # A clean graph passes.
@@ -408,8 +450,10 @@ def selftest():
         l for l in SELFTEST_DOT.splitlines()
         if "slab_internal\" ->" not in l and "-> \"//libs/registry" not in l
         and "wheel\" -> \"//libs/supervise" not in l))
+    clean_files = {"libs/pid/pid.h": SELFTEST_FILES["libs/pid/pid.h"],
+                   "libs/sched/runtime.h": '#include "libs/timers/wheel/timing_wheel.h"\n'}
     clean_results = check(clean, [r for r in roots if "gossip" not in r],
-                          present - {"gossip"}, {"libs/pid/pid.h": SELFTEST_FILES["libs/pid/pid.h"]}.get)
+                          present - {"gossip"}, clean_files.get)
     expect(all(status != "VIOLATION" for _, status, _ in clean_results),
            "passes a graph without violations")
     print("selftest: %s" % ("OK" if ok else "FAILED"))

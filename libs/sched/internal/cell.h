@@ -17,7 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 
 #include "libs/mailbox/mailbox.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 
 namespace myr {
 class ActorBase;

@@ -31,7 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/pid/pid.h"
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 #include "libs/sched/runtime.h"
 
 namespace myr {

@@ -43,8 +43,8 @@
 // Thread-safety: none. A TimingWheel is owned by one thread at a time; its
 // owner (the runtime's timer thread, or the deterministic test driver)
 // serializes every call. Every method below is "owner only".
-#ifndef MYR_TIMERS_TIMING_WHEEL_H_
-#define MYR_TIMERS_TIMING_WHEEL_H_
+#ifndef MYR_TIMERS_WHEEL_TIMING_WHEEL_H_
+#define MYR_TIMERS_WHEEL_TIMING_WHEEL_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -196,4 +196,4 @@ class TimingWheel {
 
 }  // namespace myr::timers
 
-#endif  // MYR_TIMERS_TIMING_WHEEL_H_
+#endif  // MYR_TIMERS_WHEEL_TIMING_WHEEL_H_

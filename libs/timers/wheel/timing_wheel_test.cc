@@ -1,5 +1,5 @@
 // Copyright Myrmidon authors.
-#include "libs/timers/timing_wheel.h"
+#include "libs/timers/wheel/timing_wheel.h"
 
 #include <algorithm>
 #include <cstdint>

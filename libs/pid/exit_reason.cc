@@ -1,5 +1,5 @@
 // Copyright Myrmidon authors.
-#include "libs/sched/exit_reason.h"
+#include "libs/pid/exit_reason.h"
 
 namespace myr {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "libs/timers/timing_wheel.h"
+#include "libs/timers/wheel/timing_wheel.h"
 
 namespace myr::timers {
 namespace {

@@ -16,8 +16,12 @@
 //   kNoProc        the target did not exist (used for monitors of dead pids).
 //   kNoConnection  the node hosting it became unreachable (libs/mesh).
 //   kMaxIntensity  a supervisor exceeded its restart intensity.
-#ifndef MYR_SCHED_EXIT_REASON_H_
-#define MYR_SCHED_EXIT_REASON_H_
+//
+// It lives in libs/pid, beside Pid: the vocabulary of processes that every
+// layer shares, down to libs/wire, which gives it a wire form. The numeric
+// values of ExitKind are that wire form's codes: never renumber them.
+#ifndef MYR_PID_EXIT_REASON_H_
+#define MYR_PID_EXIT_REASON_H_
 
 #include <cstdint>
 #include <ostream>
@@ -37,6 +41,7 @@ enum class ExitKind : uint8_t {
   kNoConnection,
   kMaxIntensity,
 };
+inline constexpr int kNumExitKinds = static_cast<int>(ExitKind::kMaxIntensity) + 1;
 
 const char* ExitKindName(ExitKind kind);
 
@@ -51,6 +56,9 @@ class ExitReason {
   static ExitReason Crash(std::string what) { return {ExitKind::kCrash, std::move(what)}; }
   static ExitReason Timeout(std::string detail = "") { return {ExitKind::kTimeout, std::move(detail)}; }
   static ExitReason NoProc() { return {ExitKind::kNoProc, ""}; }
+  static ExitReason NoConnection(std::string detail = "") {
+    return {ExitKind::kNoConnection, std::move(detail)};
+  }
 
   ExitKind kind() const { return kind_; }
   const std::string& detail() const { return detail_; }
@@ -74,4 +82,4 @@ class ExitReason {
 
 }  // namespace myr
 
-#endif  // MYR_SCHED_EXIT_REASON_H_
+#endif  // MYR_PID_EXIT_REASON_H_
