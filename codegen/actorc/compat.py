@@ -51,10 +51,6 @@ def format_duration(ns: Optional[int]) -> str:
     return "%dns" % ns
 
 
-def _mailbox_text(m: ir.Mailbox) -> str:
-    return "bounded(%d, %s)" % (m.capacity, m.policy) if m.bounded else "unbounded"
-
-
 def _spelling(t: Optional[ir.TypeRef]) -> str:
     return t.spelling() if t is not None else "?"
 
@@ -230,9 +226,9 @@ class _Compat:
     # -- actors -----------------------------------------------------------
     def actor(self, old: ir.Actor, new: ir.Actor) -> None:
         where = " in actor '%s'" % new.name
-        if _mailbox_text(old.mailbox) != _mailbox_text(new.mailbox):
+        if old.mailbox.spelling() != new.mailbox.spelling():
             self.note(new.loc, "actor '%s': mailbox changed from %s to %s (compatible: runtime behaviour)"
-                      % (new.name, _mailbox_text(old.mailbox), _mailbox_text(new.mailbox)))
+                      % (new.name, old.mailbox.spelling(), new.mailbox.spelling()))
         new_by_ord = {m.ordinal: m for m in new.methods}
         old_by_name = {m.name: m for m in old.methods}
         new_by_name = {m.name: m for m in new.methods}

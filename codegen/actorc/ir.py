@@ -162,6 +162,10 @@ class Mailbox:
     policy: str = "drop_new"
     explicit: bool = False  # written in the schema (else the default)
 
+    def spelling(self) -> str:
+        """As written in a schema: `bounded(1024, drop_new)` or `unbounded`."""
+        return "bounded(%d, %s)" % (self.capacity, self.policy) if self.bounded else "unbounded"
+
     def to_json(self) -> dict:
         if not self.bounded:
             return {"bounded": False, "explicit": self.explicit}

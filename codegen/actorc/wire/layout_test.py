@@ -10,12 +10,11 @@ test schema and for randomized structs (seeded)."""
 import os
 import random
 import re
-import shutil
-import subprocess
 import tempfile
 import unittest
 
 from actorc.wire.layout import LayoutError, layout_struct
+from actorc.wire.testing import capnp_tool
 
 CAPNP_TYPES = {
     "Bool": "bool", "Int8": "int8", "Int16": "int16", "Int32": "int32", "Int64": "int64",
@@ -24,22 +23,9 @@ CAPNP_TYPES = {
 }
 
 
-def capnp_tool():
-    srcdir = os.environ.get("TEST_SRCDIR")
-    if srcdir:
-        for ws in ("tool_capnp", "myrmidon/external/tool_capnp"):
-            p = os.path.join(srcdir, ws, "bin", "capnp")
-            if os.path.exists(p):
-                return p
-    return shutil.which("capnp")
-
-
 def compile_capnp(path):
     """Runs `capnp compile -ocapnp` and returns {struct: (bytes, ptrs, [(name, kind, comment)])}."""
-    env = dict(os.environ)
-    env["PATH"] = env.get("PATH", "") + ":/usr/bin:/bin"  # capnpc-capnp plugin
-    out = subprocess.run([capnp_tool(), "compile", "-ocapnp", path], env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = capnp_tool.run(["compile", "-ocapnp", path]).decode()
     enums = set(re.findall(r"^enum (\w+) @0x", out, re.M))
     structs = {}
     current = None

@@ -9,28 +9,21 @@ the layout by construction (and the tests check it against `capnp`).
 import os
 from typing import Dict
 
-import jinja2
+from ... import wire_model
+from .. import common
 
-from ... import model, wire_model
-from .. import header_text
-
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    trim_blocks=True, lstrip_blocks=True,
-    # Templates are loaded once per process, never re-checked on disk.
-    auto_reload=False)
+_ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"))
 
 
 def _comment(lines, indent="") -> str:
     """IDL doc comment lines as capnp `#` comment lines (each ending in \\n)."""
-    return "".join("%s#%s\n" % (indent, (" " + l) if l else "") for l in (lines or []))
+    return common.comment_lines(lines, "#", indent)
 
 
 def _deprecated(value) -> str:
     if value is None:
         return ""
-    return "  # deprecated" + (": " + value if value else "")
+    return "  # " + common.deprecation(value)
 
 
 def _note(field) -> str:
@@ -47,8 +40,8 @@ def _note(field) -> str:
     elif t.kind == "map":
         notes.append("%s, entries sorted by key" % t.spelling())
     if field.deprecated is not None:
-        notes.append("deprecated" + (": " + field.deprecated if field.deprecated else ""))
-    return ("  # " + "; ".join(notes)) if notes else ""
+        notes.append(common.deprecation(field.deprecated))
+    return common.trailing_comment(notes, "#")
 
 
 _ENV.filters["comment"] = _comment
@@ -57,8 +50,8 @@ _ENV.filters["deprecated"] = _deprecated
 
 
 def output_name(display: str) -> str:
-    base = display[:-len(".actor")] if display.endswith(".actor") else display
-    return base + ".capnp"
+    """`a/bank.actor` -> `a/bank.capnp` (folders kept: also import paths)."""
+    return common.without_suffix(display) + ".capnp"
 
 
 def _import_path(importer, imported) -> str:
@@ -67,18 +60,14 @@ def _import_path(importer, imported) -> str:
     return output_name(rel.replace(os.sep, "/"))
 
 
+@common.gc_paused
 def generate(program, module, options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
-    with model.gc_paused():  # speed only (model.gc_paused)
-        return _generate(program, module, options)
-
-
-def _generate(program, module, options) -> Dict[str, str]:
     users, actors, wrappers = wire_model.module_structs(module)
     imports = [{"alias": wire_model.import_alias(m), "path": _import_path(module, m)}
                for m in module.imports]
     text = _ENV.get_template("file.capnp.j2").render(
-        header=header_text(options.source or module.display),
+        header=common.header_line(options, module),
         module=module,
         namespace=module.package.replace(".", "::") + "::wire",
         imports=imports,
@@ -86,6 +75,6 @@ def _generate(program, module, options) -> Dict[str, str]:
         structs=users,
         actors=[(a, actors[a.name]) for a in module.actors],
         wrappers=wrappers,
-        hexid=lambda i: "0x%016x" % i,
+        hexid=common.hex_id,
     )
     return {output_name(os.path.basename(module.display)): text}

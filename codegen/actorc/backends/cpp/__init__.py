@@ -8,12 +8,12 @@ protocol. All derived data is computed here; templates only print it.
 """
 
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import jinja2
 
-from .. import Options, header_text, template_environment
-from ... import ir, model
+from .. import Options, common
+from ... import ir
 
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -47,18 +47,12 @@ def cpp_type(t: ir.TypeRef, module: ir.Module, qualified: bool = False) -> str:
     """The C++ spelling of an IDL type, seen from `module` (fully qualified
     if `qualified`: the glue lives in namespace <package>::wire, where the
     simple names are capnp's)."""
-    if t.kind == "builtin":
-        return _SCALARS[t.name]
-    if t.kind == "list":
-        return "std::vector<%s>" % cpp_type(t.args[0], module, qualified)
-    if t.kind == "map":
-        return "std::map<%s, %s>" % (cpp_type(t.args[0], module, qualified), cpp_type(t.args[1], module, qualified))
-    if t.kind == "optional":
-        return "std::optional<%s>" % cpp_type(t.args[0], module, qualified)
-    decl = t.decl
-    if decl.module.package == module.package and not qualified:
-        return decl.name
-    return "::%s::%s" % (namespace(decl.module.package), decl.name)
+    def decl(d) -> str:
+        if d.module.package == module.package and not qualified:
+            return d.name
+        return "::%s::%s" % (namespace(d.module.package), d.name)
+
+    return common.spell_type(t, _SCALARS.__getitem__, decl, "std::vector<%s>", "std::map<%s, %s>", "std::optional<%s>")
 
 
 def _is_trivial(t: ir.TypeRef) -> bool:
@@ -69,10 +63,6 @@ def _is_trivial(t: ir.TypeRef) -> bool:
 def _param_type(t: ir.TypeRef, module: ir.Module) -> str:
     s = cpp_type(t, module)
     return s if _is_trivial(t) else "const %s&" % s
-
-
-def _upper_first(name: str) -> str:
-    return name[:1].upper() + name[1:]
 
 
 def _duration(ns: int) -> str:
@@ -129,7 +119,7 @@ class _Method:
     def __init__(self, actor: ir.Actor, m: ir.Method, module: ir.Module):
         self.kind = m.kind
         self.name = m.name
-        self.type_name = _upper_first(m.name)  # the message type: Account::Deposit
+        self.type_name = ir.upper_first(m.name)  # the message type: Account::Deposit
         self.ordinal = m.ordinal
         self.doc = m.doc or []
         self.deprecated = m.deprecated
@@ -152,7 +142,7 @@ class _Method:
         self.item_type = None
         if m.kind == "stream":
             self.item_name = m.stream_item.name  # HistoryItem
-            self.event_name = _upper_first(m.name) + "Event"
+            self.event_name = ir.upper_first(m.name) + "Event"
             self.item_type = cpp_type(m.stream_type, module)
             self.item_param_type = _param_type(m.stream_type, module)
         # The client method's result type.
@@ -163,7 +153,7 @@ class _Method:
 class _Actor:
     def __init__(self, a: ir.Actor, module: ir.Module):
         self.name = a.name
-        self.id = "0x%016xULL" % a.id
+        self.id = common.hex_id(a.id, "ULL")
         self.doc = a.doc or []
         self.deprecated = a.deprecated
         self.reentrant = a.reentrant
@@ -174,28 +164,26 @@ class _Actor:
                 mb.capacity, _POLICIES[mb.policy])
         else:
             self.mailbox = "::myr::MailboxOptions::Unbounded()"
-        self.mailbox_text = (("bounded(%d, %s)" % (mb.capacity, mb.policy)) if mb.bounded else "unbounded") + \
-            ("" if mb.explicit else " (the runtime's default)")
+        self.mailbox_text = mb.spelling() + ("" if mb.explicit else " (the runtime's default)")
 
 
 def _header_path(actor_path: str) -> str:
-    return actor_path[:-len(".actor")] + ".actor.h" if actor_path.endswith(".actor") else actor_path + ".h"
+    """The generated header of an import: `lib/money.actor` -> `lib/money.actor.h`."""
+    return common.without_suffix(actor_path) + ".actor.h"
 
 
 def view(program: ir.Program, module: ir.Module, options: Options) -> dict:
-    stem = os.path.basename(module.path)
-    if stem.endswith(".actor"):
-        stem = stem[:-len(".actor")]
+    stem = common.stem(module.path)
     guard = "MYR_ACTORC_%s_%s_ACTOR_H_" % (module.package.replace(".", "_").upper(), stem.upper())
     imports = [imp.path for imp in module.syntax.imports]
     return {
-        "header": header_text(options.source),
+        "header": common.header_line(options, module),
         "guard": guard,
         "stem": stem,
         "namespace": namespace(module.package),
         "package": module.package,
         "file_doc": module.doc or [],
-        "file_id": "0x%016xULL" % module.id,
+        "file_id": common.hex_id(module.id, "ULL"),
         "imports": [_header_path(p) for p in imports],
         "capnp_header": stem + ".capnp.h",
         "enums": [e for e in module.enums],
@@ -220,7 +208,7 @@ def _glue(module: ir.Module) -> List[dict]:
     for a in module.actors:
         w = "%swire::%s::" % (ns, a.name)
         for m in a.methods:
-            msg = "%s%s::%s" % (ns, a.name, _upper_first(m.name))
+            msg = "%s%s::%s" % (ns, a.name, ir.upper_first(m.name))
             out.append({"cpp": msg, "wire": w + m.params.name,
                         "write": wire.write_fields(m.params.fields, "v", "b", module),
                         "read": wire.read_fields(m.params.fields, "r", "out", module)})
@@ -240,18 +228,16 @@ def _glue(module: ir.Module) -> List[dict]:
     return out
 
 
-
-
 def _doc(lines, indent: str = "") -> str:
     """IDL `///` doc lines as C++ `///` lines at `indent` (template global)."""
-    return "".join("%s///%s\n" % (indent, (" " + line) if line else "") for line in (lines or []))
+    return common.comment_lines(lines, "///", indent)
 
 
 def _deprecated(reason, indent: str = "") -> str:
     """A `// Deprecated[: reason].` line, or "" (template global)."""
     if reason is None:
         return ""
-    return "%s// Deprecated%s.\n" % (indent, (": " + reason) if reason else "")
+    return "%s// %s.\n" % (indent, common.deprecation(reason, "Deprecated"))
 
 
 _ENV = None
@@ -262,21 +248,15 @@ def _env() -> jinja2.Environment:
     process (templates are compiled once and never re-checked on disk)."""
     global _ENV
     if _ENV is None:
-        _ENV = template_environment(_TEMPLATES)
+        _ENV = common.template_environment(_TEMPLATES)
         _ENV.globals.update(doc=_doc, deprecated=_deprecated)
     return _ENV
 
 
+@common.gc_paused
 def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
-    with model.gc_paused():  # speed only (model.gc_paused)
-        return _generate(program, module, options)
-
-
-def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
-    stem = os.path.basename(module.path)
-    if stem.endswith(".actor"):
-        stem = stem[:-len(".actor")]
+    stem = common.stem(module.path)
     v = view(program, module, options)
     v["glue"] = _glue(module)
     env = _env()

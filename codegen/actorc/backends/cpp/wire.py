@@ -16,10 +16,6 @@ from . import cpp_type, namespace
 _SCALAR_KINDS = ("bool", "int", "float")
 
 
-def upper_first(name: str) -> str:
-    return name[:1].upper() + name[1:]
-
-
 def wire_name(decl, module: ir.Module) -> str:
     """The capnp-generated C++ type of a struct or enum, seen from module."""
     return "::%s::wire::%s" % (namespace(decl.module.package), decl.name)
@@ -33,7 +29,7 @@ class _Field:
     """A named field of a capnp builder/reader variable."""
 
     def __init__(self, var: str, name: str):
-        self.var, self.u = var, upper_first(name)
+        self.var, self.u = var, ir.upper_first(name)
 
     def set(self, e):
         return "%s.set%s(%s);" % (self.var, self.u, e)

@@ -10,17 +10,13 @@ data), the templates only lay them out.
 import os
 from typing import Dict, List
 
-
-from actorc import ir, model
+from actorc import ir
 from actorc import wire_model as wm
-from actorc.backends import Options, header_text, template_environment
+from actorc.backends import Options, common
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
-
-
-
-_ENV = template_environment(os.path.join(_HERE, "templates"))
+_ENV = common.template_environment(os.path.join(_HERE, "templates"))
 
 # TypeScript spelling of the scalar builtins.
 _TS_BUILTIN = {
@@ -33,8 +29,7 @@ _BIG = ("int64", "uint64")
 
 
 def output_base(module: ir.Module) -> str:
-    base = os.path.basename(module.display)
-    return base[:-len(".actor")] if base.endswith(".actor") else base
+    return common.stem(module.display)
 
 
 def import_var(module: ir.Module) -> str:
@@ -58,18 +53,7 @@ class _Gen:
         return "%s.%s" % (import_var(decl.module), decl.name)
 
     def ts(self, t: ir.TypeRef) -> str:
-        if t.kind == "builtin":
-            return _TS_BUILTIN[t.name]
-        if t.kind in ("struct", "enum"):
-            return self.ref(t.decl)
-        if t.kind == "list":
-            inner = self.ts(t.args[0])
-            return "Array<%s>" % inner
-        if t.kind == "map":
-            return "Map<%s, %s>" % (self.ts(t.args[0]), self.ts(t.args[1]))
-        if t.kind == "optional":
-            return "%s | null" % self.ts(t.args[0])
-        raise ValueError(t.kind)
+        return common.spell_type(t, _TS_BUILTIN.__getitem__, self.ref, "Array<%s>", "Map<%s, %s>", "%s | null")
 
     def var(self, stem: str) -> str:
         self.tmp += 1
@@ -211,6 +195,14 @@ def _doc(lines, indent=""):
             + [indent + " */"])
 
 
+def _doc_lines(node) -> List[str]:
+    """A declaration's doc lines plus its JSDoc `@deprecated` line."""
+    doc = list(node.doc or [])
+    if node.deprecated is not None:
+        doc.append(common.deprecation(node.deprecated, "@deprecated", " ").rstrip())
+    return doc
+
+
 def _seconds(ns):
     if ns is None:
         return "null"
@@ -218,13 +210,9 @@ def _seconds(ns):
     return repr(int(s)) if s == int(s) else repr(s)
 
 
+@common.gc_paused
 def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
-    with model.gc_paused():  # speed only (model.gc_paused)
-        return _generate(program, module, options)
-
-
-def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[str, str]:
     g = _Gen(module)
     users, actors, wrappers = wm.module_structs(module)
     structs = []  # in declaration order, entries after their parent
@@ -235,19 +223,15 @@ def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[
             fields.append({
                 "name": f.name,
                 "ts": g.ts(f.type),
-                "doc": _doc(list(f.doc or []) + ([("@deprecated " + f.deprecated).rstrip()]
-                                                 if f.deprecated is not None else []), "  "),
+                "doc": _doc(_doc_lines(f), "  "),
                 "write": g.write_field(f, "b", "v." + f.name),
                 "read": g.read_field(f, "r"),
             })
-        deprecated = getattr(w, "deprecated", None)
-        doc = list(w.doc or [])
-        if deprecated is not None:
-            doc.append(("@deprecated " + deprecated).rstrip())
+        doc = _doc_lines(w)
         structs.append({
             "js": js_name(w.path) if not exported else w.name,
             "path": w.path,
-            "id": "0x%016xn" % w.id,
+            "id": common.hex_id(w.id, "n"),
             "origin": w.origin,
             "exported": exported,
             "data_words": w.layout.data_words,
@@ -270,15 +254,10 @@ def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[
 
     enums = []
     for e in module.enums:
-        doc = list(e.doc or [])
-        if e.deprecated is not None:
-            doc.append(("@deprecated " + e.deprecated).rstrip())
         enums.append({
-            "name": e.name, "id": "0x%016xn" % e.id, "doc": _doc(doc),
-            "enumerants": [{"name": v.name, "ordinal": v.ordinal,
-                        "doc": _doc(list(v.doc or []) + ([("@deprecated " + v.deprecated).rstrip()]
-                                                        if v.deprecated is not None else []), "  ")}
-                       for v in e.values],
+            "name": e.name, "id": common.hex_id(e.id, "n"), "doc": _doc(_doc_lines(e)),
+            "enumerants": [{"name": v.name, "ordinal": v.ordinal, "doc": _doc(_doc_lines(v), "  ")}
+                           for v in e.values],
         })
 
     actor_list = []
@@ -289,9 +268,7 @@ def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[
             results = None
             if m.results is not None:
                 results = [{"name": f.name, "ts": g.ts(f.type)} for f in m.results.fields]
-            doc = list(m.doc or [])
-            if m.deprecated is not None:
-                doc.append(("@deprecated " + m.deprecated).rstrip())
+            doc = _doc_lines(m)
             pascal = ir.upper_first(m.name)
             methods.append({
                 "name": m.name, "kind": m.kind, "ordinal": m.ordinal,
@@ -308,12 +285,10 @@ def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[
                 "reentrant": "true" if m.reentrant else "false",
                 "doc": _doc(doc, "  "),
             })
-        doc = list(a.doc or [])
-        if a.deprecated is not None:
-            doc.append(("@deprecated " + a.deprecated).rstrip())
+        doc = _doc_lines(a)
         mb = a.mailbox
         actor_list.append({
-            "name": a.name, "full_name": a.full_name, "id": "0x%016xn" % a.id,
+            "name": a.name, "full_name": a.full_name, "id": common.hex_id(a.id, "n"),
             "doc": _doc(doc), "methods": methods,
             "client_doc": _doc(doc + ([""] if doc else []) + [
                 "Typed client of %s over a transport (README: the transport seam)." % a.full_name]),
@@ -328,9 +303,9 @@ def _generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[
 
     imports = [{"var": import_var(m), "path": "./" + output_base(m) + ".actor"} for m in module.imports]
     ctx = {
-        "header": header_text(options.source or module.display),
+        "header": common.header_line(options, module),
         "package": module.package,
-        "module_id": "0x%016xn" % module.id,
+        "module_id": common.hex_id(module.id, "n"),
         "doc": _doc(module.doc),
         "imports": imports,
         "enums": enums,

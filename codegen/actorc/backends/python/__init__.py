@@ -13,14 +13,10 @@ templates lay out modules, classes and methods.
 import os
 from typing import Dict, List, Optional
 
+from ... import ir, wire_model
+from .. import common
 
-from ... import ir, model, wire_model
-from .. import header_text, template_environment
-
-
-
-
-_ENV = template_environment(os.path.join(os.path.dirname(__file__), "templates"))
+_ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"))
 
 _PY_SCALARS = {"bool": "bool", "string": "str", "bytes": "bytes", "float32": "float", "float64": "float"}
 _DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", "float64": "0.0"}
@@ -28,10 +24,7 @@ _DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", 
 
 def module_name(display: str) -> str:
     """The Python module of an .actor file: `common.actor` -> `common_actor`."""
-    base = os.path.basename(display)
-    if base.endswith(".actor"):
-        base = base[:-len(".actor")]
-    return base + "_actor"
+    return common.stem(display) + "_actor"
 
 
 def _docstring(lines: Optional[List[str]], indent: str) -> str:
@@ -56,8 +49,12 @@ def _note(f) -> str:
     elif t.kind == "builtin" and t.name in ir.BUILTINS and t.name[0] in "iu" and t.name != "int64":
         notes.append(t.name)
     if f.deprecated is not None:
-        notes.append("deprecated" + (": " + f.deprecated if f.deprecated else ""))
-    return ("  # " + "; ".join(notes)) if notes else ""
+        notes.append(common.deprecation(f.deprecated))
+    return common.trailing_comment(notes, "#")
+
+
+def _py_scalar(name: str) -> str:
+    return _PY_SCALARS.get(name, "int")
 
 
 def _indent(lines: List[str], n: int = 1) -> List[str]:
@@ -88,15 +85,7 @@ class _Gen:
         return "_%s.%s" % (module_name(decl.module.display), name)
 
     def pytype(self, t: ir.TypeRef) -> str:
-        if t.kind == "builtin":
-            return _PY_SCALARS.get(t.name, "int")
-        if t.kind in ("struct", "enum"):
-            return self.ref(t.decl)
-        if t.kind == "list":
-            return "list[%s]" % self.pytype(t.args[0])
-        if t.kind == "map":
-            return "dict[%s, %s]" % (self.pytype(t.args[0]), self.pytype(t.args[1]))
-        return "%s | None" % self.pytype(t.args[0])
+        return common.spell_type(t, _py_scalar, self.ref, "list[%s]", "dict[%s, %s]", "%s | None")
 
     def default(self, t: ir.TypeRef) -> str:
         """The dataclass default: `= x` or `= dataclasses.field(default_factory=...)`."""
@@ -281,23 +270,18 @@ class _Gen:
         return view
 
     def actor_view(self, a: ir.Actor) -> dict:
-        mb = a.mailbox
         return {"name": a.name, "full_name": a.full_name, "id": a.id, "doc": a.doc,
                 "deprecated": a.deprecated,
-                "mailbox": ("unbounded" if not mb.bounded else "bounded(%d, %s)" % (mb.capacity, mb.policy)),
+                "mailbox": a.mailbox.spelling(),
                 "methods": [self.method_view(a, m) for m in a.methods]}
 
 
+@common.gc_paused
 def generate(program, module, options) -> Dict[str, str]:
     """{output file name: text} for `module` (see actorc.backends)."""
-    with model.gc_paused():  # speed only (model.gc_paused)
-        return _generate(program, module, options)
-
-
-def _generate(program, module, options) -> Dict[str, str]:
     g = _Gen(program, module)
     ctx = {
-        "header": header_text(options.source or module.display),
+        "header": common.header_line(options, module),
         "module": module,
         "module_doc": module.doc,
         "imports": [module_name(m.display) for m in module.imports],
@@ -306,7 +290,7 @@ def _generate(program, module, options) -> Dict[str, str]:
                               for v in e.values]} for e in module.enums],
         "structs": [g.struct_view(s) for s in module.all_structs()],
         "actors": [g.actor_view(a) for a in module.actors],
-        "hexid": lambda i: "0x%016x" % i,
+        "hexid": common.hex_id,
         "docstring": _docstring,
     }
     name = module_name(module.display)

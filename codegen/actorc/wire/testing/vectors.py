@@ -6,6 +6,7 @@ the canonical order (ordinal order, depth first, list elements in index
 order), the same order testing/wire_vectors.cc uses, so the bytes match C++.
 """
 
+import random as _random
 import struct as _struct
 
 from actorc.wire import capnp_wire as cw
@@ -249,3 +250,18 @@ def inner_far_message():
     seg2 = _words(_far(3, 0), 1 | (2 << 32) | (4 << 35), inner_ptr, 9, 0, 0, 0)
     seg3 = b"far\0\0\0\0\0"
     return frame([seg0, seg1, seg2, seg3])
+
+
+def mutations(seeds, count, seed):
+    """`count` seeded mutations of the messages `seeds` (used in turn): 1 to
+    4 random bytes overwritten, and one in five also truncated at a random
+    point. Yields (i, bytes); the same seed gives the same sequence."""
+    rng = _random.Random(seed)
+    for i in range(count):
+        data = bytearray(seeds[i % len(seeds)])
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randrange(len(data))
+            data[pos] = rng.randrange(256)
+        if rng.random() < 0.2:
+            del data[rng.randrange(len(data)):]
+        yield i, bytes(data)
