@@ -195,6 +195,25 @@ int64_t TimingWheel::NextDeadline() const {
   return best;
 }
 
+int64_t TimingWheel::NextWakeup() const {
+  int64_t best = kNoDeadline;
+  for (uint32_t i = lists_[kFiringList].head; i != kNil; i = entries_[i].next) {
+    best = std::min(best, entries_[i].deadline_ns);
+  }
+  int k, slot;
+  if (FirstOccupied(&k, &slot) && k == 0) {
+    for (uint32_t i = lists_[slot].head; i != kNil; i = entries_[i].next) {
+      best = std::min(best, entries_[i].deadline_ns);
+    }
+    return best;
+  }
+  const uint64_t tick = NextEventTick();
+  if (tick == kNoTick) return best;
+  // tick <= the earliest timer's tick, so tick * tick_ns_ <= its deadline
+  // and does not overflow.
+  return std::min(best, static_cast<int64_t>(tick) * tick_ns_);
+}
+
 size_t TimingWheel::FireFiringList(
     absl::FunctionRef<void(TimerId, uint64_t)> fire) {
   size_t fired = 0;

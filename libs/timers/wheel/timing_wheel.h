@@ -136,6 +136,17 @@ class TimingWheel {
   // the earliest timers (O(levels) to find it).
   int64_t NextDeadline() const;
 
+  // When the owner should call Advance next, at the latest: never after the
+  // earliest pending deadline, and equal to it when the earliest timers lie
+  // within the next 64 ticks (level 0); otherwise the start of the tick at
+  // which the earliest higher-level slot is cascaded (an Advance there fires
+  // nothing early and makes the next NextWakeup exact or finer). Unlike
+  // NextDeadline it never scans a higher-level slot, which may hold most of
+  // the pending timers (every call made in the last few seconds with a
+  // timeout of a few seconds): O(levels + the timers of one level-0 tick).
+  // kNoDeadline if the wheel is empty.
+  int64_t NextWakeup() const;
+
   // Pending timers.
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

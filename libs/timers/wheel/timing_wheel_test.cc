@@ -267,6 +267,50 @@ TEST(TimingWheel, NextDeadlineIsTheExactEarliestPendingDeadline) {
   EXPECT_EQ(wheel.NextDeadline(), TimingWheel::kNoDeadline);
 }
 
+TEST(TimingWheel, NextWakeupIsExactWithinSixtyFourTicksAndALowerBoundBeyond) {
+  TimingWheel wheel;
+  EXPECT_EQ(wheel.NextWakeup(), TimingWheel::kNoDeadline);
+  wheel.Schedule(5 * kSecond + 77, 1);  // level 2: wake at its slot's first tick
+  const int64_t wake = wheel.NextWakeup();
+  EXPECT_LE(wake, 5 * kSecond + 77);
+  EXPECT_GE(wake, 4 * kSecond);  // 4096-tick slots at 1 ms ticks
+  AdvanceTo(wheel, wake);        // cascades, fires nothing early
+  EXPECT_EQ(wheel.size(), 1u);
+  // Walking the wakeups reaches the exact deadline in a few steps.
+  int steps = 0;
+  while (wheel.NextWakeup() != 5 * kSecond + 77 && steps < 10) {
+    EXPECT_TRUE(AdvanceTo(wheel, wheel.NextWakeup()).empty());
+    ++steps;
+  }
+  EXPECT_EQ(wheel.NextWakeup(), 5 * kSecond + 77);
+  EXPECT_LE(steps, 3);
+  wheel.Schedule(5 * kSecond + 40, 2);  // same window: exact
+  EXPECT_EQ(wheel.NextWakeup(), 5 * kSecond + 40);
+}
+
+TEST(TimingWheel, NextWakeupNeverPassesTheEarliestDeadlineUnderRandomTraffic) {
+  std::mt19937_64 rng(7);
+  TimingWheel wheel;
+  int64_t now = 0;
+  std::vector<TimerId> ids;
+  for (int round = 0; round < 20000; ++round) {
+    const int op = static_cast<int>(rng() % 4);
+    if (op <= 1) {
+      const int64_t span = (op == 0 ? 100 * kMs : 3 * kDay);
+      ids.push_back(wheel.Schedule(now + static_cast<int64_t>(rng() % span), round));
+    } else if (op == 2 && !ids.empty()) {
+      wheel.Cancel(ids[rng() % ids.size()]);
+    } else {
+      const int64_t wake = wheel.NextWakeup();
+      if (wake != TimingWheel::kNoDeadline) {
+        now = std::max(now, wake);
+        for (const Fired& f : AdvanceTo(wheel, now)) (void)f;
+      }
+    }
+    ASSERT_LE(wheel.NextWakeup(), wheel.NextDeadline()) << "round " << round;
+  }
+}
+
 TEST(TimingWheel, FireMayRescheduleAndCancelWithoutFiringTwiceInOneTick) {
   TimingWheel wheel;
   TimerId victim = wheel.Schedule(10 * kMs, 99);
