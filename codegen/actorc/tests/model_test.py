@@ -1,5 +1,7 @@
-"""Parser + model on schemas/examples/bank.actor (every feature), the golden
-IR JSON, and unit tests of the lexer."""
+"""The model on schemas/examples/bank.actor (every feature), the golden IR
+JSON, include directories and the front end's speed. The lexer and the
+parser have their own unit tests beside them (actorc/lexer_test.py,
+actorc/parser_test.py)."""
 
 import os
 import unittest
@@ -7,8 +9,7 @@ import unittest
 import testutil
 from testutil import EXAMPLES, TESTDATA, UPDATE, chdir, read, write
 
-from actorc import cli, ir, lexer, model, parser
-from actorc.diagnostics import CompileError, DiagnosticSink
+from actorc import cli, ir, model
 
 GOLDEN = os.path.join(TESTDATA, "golden", "bank.ir.json")
 
@@ -138,63 +139,6 @@ class SpeedTest(unittest.TestCase):
         self.assertEqual(sink.diagnostics, [])
         self.assertEqual(sum(len(a.methods) for a in program.root.actors), 1000)
         self.assertLess(best, 1.0)
-
-
-class LexerTest(unittest.TestCase):
-    def lex(self, text):
-        sink = DiagnosticSink()
-        return lexer.tokenize(text, "t.actor", sink)
-
-    def test_tokens_and_locations(self):
-        toks = self.lex('package a.b;\n  x @12 : map<int32, string>? "s\\n" 0x1F 1.5')
-        got = [(t.kind, t.text, t.loc.line, t.loc.column, t.loc.length) for t in toks]
-        self.assertEqual(got[:6], [("identifier", "package", 1, 1, 7), ("identifier", "a", 1, 9, 1),
-                                   ("punct", ".", 1, 10, 1), ("identifier", "b", 1, 11, 1),
-                                   ("punct", ";", 1, 12, 1), ("identifier", "x", 2, 3, 1)])
-        self.assertEqual((toks[7].kind, toks[7].value), ("integer", 12))
-        self.assertEqual([t.text for t in toks[8:17]], [":", "map", "<", "int32", ",", "string", ">", "?", '"s\\n"'])
-        self.assertEqual(toks[16].value, "s\n")
-        self.assertEqual((toks[17].kind, toks[17].value), ("integer", 31))
-        self.assertEqual((toks[18].kind, toks[18].value), ("float", 1.5))
-        self.assertEqual(toks[-1].kind, "end of file")
-
-    def test_durations(self):
-        toks = self.lex("10ns 3us 250ms 5s 2m 1h 1.5s")
-        self.assertEqual([t.value for t in toks[:-1]],
-                         [10, 3000, 250_000_000, 5_000_000_000, 120_000_000_000, 3_600_000_000_000, 1_500_000_000])
-        self.assertTrue(all(t.kind == "duration" for t in toks[:-1]))
-
-    def test_doc_comments_attach_to_next_token(self):
-        toks = self.lex("// plain\n/// first\n///second\n/* block */ struct\n//// not doc\nx")
-        self.assertEqual(toks[0].text, "struct")
-        self.assertEqual(toks[0].doc, ["first", "second"])
-        self.assertIsNone(toks[1].doc)
-
-    def test_error_stops_with_diagnostic(self):
-        sink = DiagnosticSink()
-        with self.assertRaises(CompileError):
-            lexer.tokenize("x 12abc", "t.actor", sink)
-        self.assertEqual([(d.line, d.column, d.message) for d in sink.diagnostics],
-                         [(1, 3, "bad number literal '12abc'")])
-
-
-class ParserTest(unittest.TestCase):
-    def test_syntax_tree(self):
-        text = ('package p;\nimport "x.actor";\n/// Doc.\n[reentrant]\nactor A {\n'
-                '  [timeout = 2s] call f @0 (a: list<int32>, b: T?) -> (r: string);\n'
-                '  stream s @1 () -> (map<string, int64>);\n}\n')
-        f = parser.parse(text, "p.actor", DiagnosticSink())
-        self.assertEqual(f.package, "p")
-        self.assertEqual([i.path for i in f.imports], ["x.actor"])
-        a = f.declarations[0]
-        self.assertEqual((a.name, a.doc, [x.name for x in a.annotations]), ("A", ["Doc."], ["reentrant"]))
-        m = a.methods[0]
-        self.assertEqual((m.kind, m.name, m.ordinal), ("call", "f", 0))
-        self.assertEqual(m.annotations[0].value.value, 2_000_000_000)
-        self.assertEqual([(p.name, p.type.kind) for p in m.params], [("a", "list"), ("b", "optional")])
-        self.assertEqual(m.results[0].name, "r")
-        s = a.methods[1]
-        self.assertEqual((s.kind, s.stream_type.kind, s.results), ("stream", "map", None))
 
 
 if __name__ == "__main__":
