@@ -26,6 +26,10 @@
 
 namespace myr {
 
+namespace wire {
+class Codec;  // libs/wire/codec.h (above this library: only pointed to here)
+}
+
 // Identity of a message type; compare by address.
 struct MessageType {
   const char* name;  // implementation-defined (typeid) name, for diagnostics
@@ -34,6 +38,13 @@ struct MessageType {
   // actor that does not handle it answers Unimplemented as usual but does
   // not count it as a dead letter.
   bool optional_request = false;
+  // Set by `static const myr::wire::Codec& WireCodec();` in T: the type can
+  // become bytes (libs/wire/codec.h). A function, so that the MessageType
+  // stays constant-initialized.
+  const wire::Codec* (*codec_fn)() = nullptr;
+
+  // The type's wire codec, or nullptr if it has none.
+  const wire::Codec* codec() const { return codec_fn != nullptr ? codec_fn() : nullptr; }
 };
 
 namespace mailbox_internal {
@@ -44,8 +55,22 @@ struct IsOptionalRequest<T, std::void_t<decltype(T::kOptionalRequest)>>
     : std::bool_constant<T::kOptionalRequest> {};
 
 template <typename T>
+const wire::Codec* CodecOf() {
+  return &T::WireCodec();
+}
+template <typename T>
+constexpr auto CodecFnOf() -> const wire::Codec* (*)() {
+  if constexpr (requires { T::WireCodec(); }) {
+    return &CodecOf<T>;
+  } else {
+    return nullptr;
+  }
+}
+
+template <typename T>
 struct TypeTag {
-  static inline const MessageType value{typeid(T).name(), IsOptionalRequest<T>::value};
+  static inline const MessageType value{typeid(T).name(), IsOptionalRequest<T>::value,
+                                        CodecFnOf<T>()};
 };
 }  // namespace mailbox_internal
 

@@ -19,10 +19,7 @@
 #ifndef MYR_SCHED_REQUEST_H_
 #define MYR_SCHED_REQUEST_H_
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -30,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "libs/mailbox/message.h"
 #include "libs/pid/exit_reason.h"
+#include "libs/sched/completion.h"
 #include "libs/sched/internal/system_kinds.h"
 #include "libs/sched/ref.h"
 
@@ -182,31 +180,17 @@ class ReplyMessage : public ReplyMessageBase {
 
 namespace sched_internal {
 
-// The caller is a plain thread blocked in Runtime::Call.
-template <typename R>
-struct ExternalReplyState {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<CallResult<R>> result;  // guarded by mu
-  bool ready() {
-    std::lock_guard<std::mutex> lock(mu);
-    return result.has_value();
-  }
-};
-
+// The caller is a plain thread blocked in Runtime::Call (Runtime::Await on
+// the completion).
 template <typename R>
 class ExternalReplySink final : public ReplySink<R> {
  public:
-  explicit ExternalReplySink(std::shared_ptr<ExternalReplyState<R>> state)
-      : state_(std::move(state)) {}
-  void Deliver(CallResult<R> result) override {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    if (!state_->result.has_value()) state_->result.emplace(std::move(result));
-    state_->cv.notify_all();
-  }
+  explicit ExternalReplySink(std::shared_ptr<Completion<CallResult<R>>> done)
+      : done_(std::move(done)) {}
+  void Deliver(CallResult<R> result) override { done_->Set(std::move(result)); }
 
  private:
-  std::shared_ptr<ExternalReplyState<R>> state_;
+  std::shared_ptr<Completion<CallResult<R>>> done_;
 };
 
 }  // namespace sched_internal

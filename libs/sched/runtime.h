@@ -1,10 +1,11 @@
 // Copyright Myrmidon authors.
 //
-// runtime.h: actors and the M:N scheduler that runs them.
+// runtime.h: actors and the runtime that runs them. The one header users
+// include.
 //
 // An actor is a C++ object with typed handlers, run by the runtime one
-// message at a time. It has no thread and no stack of its own: a worker
-// thread calls a handler, the handler returns, the worker moves on. A
+// message at a time. It has no thread and no stack of its own: a thread of
+// its executor calls a handler, the handler returns, the thread moves on. A
 // handler that must wait returns Task<T> and co_awaits (see task.h).
 //
 //   struct Add { int64_t n; };
@@ -23,19 +24,30 @@
 //   rt.Send(counter, Add{2});
 //   absl::StatusOr<int64_t> n = rt.Call(counter, Get{}, absl::Seconds(1));
 //
-// Scheduling: each worker has a FIFO run queue and a one-entry LIFO slot.
-// An actor woken by a send from a worker goes into that worker's LIFO slot
-// and runs next on the same core (a request/reply pair stays on one core and
-// never pays a cross-core wake-up); the actor it displaces moves to the FIFO
-// queue, where idle workers steal from. Each turn handles at most `budget`
-// messages (SpawnOptions::budget), then the actor goes to the back of the
-// queue, so a hot actor cannot starve others. Idle workers spin briefly,
-// then park. A monitor thread (which also fires timers) lets idle workers
-// take work stuck behind a long-running handler.
+// The Runtime is a facade over parts, each in its own files (see
+// libs/sched/README.md for who calls whom):
+//   - options.h, actor.h, request.h, task.h, ref.h: what users write with;
+//   - executor.h: where turns run. The worker pool (per-worker FIFO queue and
+//     LIFO slot, work stealing, parking, a stuck-work monitor), the blocking
+//     pool, the deterministic ready list, and executors users add
+//     (AddExecutor; the Python and Node bindings add theirs);
+//   - clock.h: a real or a virtual clock, with every timer in one timing
+//     wheel; completion.h and Await: the one wait-until-a-deadline loop;
+//   - the actor tree (internal/actor_tree): names, paths, parents, children;
+//   - delivery (delivery.cc: Send to a mailbox, or out through the remote
+//     seam) and the turn (turn.cc: running a cell's messages, system
+//     signals, exits);
+//   - seams for the layers above: remote_nodes.h (other nodes' pids),
+//     libs/wire/codec.h and wire_codec.h (message types that become bytes),
+//     foreign_actor.h (actors whose handler takes bytes or guest values),
+//     CallAsync (a call whose result goes to a callback).
 //
-// Lanes: actors that must block (file or socket I/O, foreign libraries) are
-// spawned on Lane::kBlocking and run on a separate, growing pool of threads,
-// so they never stall the workers.
+// Scheduling: an actor woken by a send from a worker runs next on the same
+// worker (its LIFO slot: a request/reply pair stays on one core); the actor
+// it displaces moves to the worker's FIFO queue, where idle workers steal
+// from. Each turn handles at most `budget` messages (SpawnOptions::budget),
+// then the actor goes to the back of the queue, so a hot actor cannot starve
+// others. Actors that must block run on Lane::kBlocking.
 //
 // Lifecycle: Spawn, Send, Stop (graceful: the actor handles what is already
 // queued, then exits normal), Kill (at once, reason killed), Exit (a signal
@@ -76,324 +88,64 @@
 #define MYR_SCHED_RUNTIME_H_
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <coroutine>
 #include <cstdint>
-#include <deque>
-#include <exception>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
-#include <random>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/base/small_pool.h"
 #include "libs/mailbox/mailbox.h"
-#include "libs/pid/slab.h"
 #include "libs/pid/exit_reason.h"
+#include "libs/pid/slab.h"
+#include "libs/sched/actor.h"
+#include "libs/sched/clock.h"
+#include "libs/sched/completion.h"
+#include "libs/sched/executor.h"
+#include "libs/sched/internal/actor_tree.h"
 #include "libs/sched/internal/cell.h"
 #include "libs/sched/internal/system_kinds.h"
+#include "libs/sched/options.h"
 #include "libs/sched/ref.h"
+#include "libs/sched/remote_nodes.h"
 #include "libs/sched/request.h"
 #include "libs/sched/task.h"
 
 namespace myr {
 
-using sched_internal::Lane;
-
-// What a send did (a hot-path enum, not a Status).
-enum class SendResult : uint8_t {
-  kOk,            // queued
-  kNoProc,        // no live actor at that pid (or it is exiting): dead letter
-  kDropped,       // the target's mailbox was full (drop_new); counted there
-  kBackpressure,  // the target's mailbox was full (block) and the sender could not wait
-  kRedirected,    // the target was full (redirect): delivered to its fallback
-  kSpilled,       // queued beyond capacity (spill); a copy went to the fallback
-};
-const char* SendResultName(SendResult r);
-// True for the results where the target (or its fallback) got the message.
-inline bool Delivered(SendResult r) {
-  return r == SendResult::kOk || r == SendResult::kRedirected || r == SendResult::kSpilled;
-}
-
-// `now_ns + timeout` on the Runtime::NowNanos clock, saturating at
-// INT64_MAX ("never") instead of overflowing (absl::InfiniteDuration() and
-// very long timeouts). For deadlines given to ArmCallback and friends.
-inline int64_t DeadlineAfter(int64_t now_ns, absl::Duration timeout) {
-  if (timeout == absl::InfiniteDuration()) return INT64_MAX;
-  int64_t d = absl::ToInt64Nanoseconds(timeout);  // saturates
-  if (d > 0 && now_ns > INT64_MAX - d) return INT64_MAX;
-  return now_ns + d;
-}
-
-// An exit signal turned into a message, for an actor that traps exits
-// (ActorBase::TrapExits): `from` sent it (invalid for a signal from outside
-// any actor), `reason` is what it carried. The message's sender() is `from`.
-struct ExitMsg {
-  Pid from;
-  ExitReason reason;
-};
-
-struct SpawnOptions {
-  MailboxOptions mailbox;  // bounded (65,536, drop_new) unless set
-  uint32_t budget = 0;     // messages per turn; 0 = the runtime's default
-  Lane lane = Lane::kWorker;
-  // Structured concurrency (see "Actor tree" above): the actor's parent.
-  // Invalid: a top-level actor (its parent is the root, "/"). A live parent
-  // ends its children when it exits; spawning under a parent that is not
-  // alive fails (FailedPrecondition).
-  Pid parent;
-  // The actor's path segment under its parent ("worker-17"): unique among
-  // the parent's live children (AlreadyExists otherwise). Empty: unnamed
-  // (its path segment is derived from its pid).
-  std::string name;
-
-  SpawnOptions& WithMailbox(const MailboxOptions& m) {
-    mailbox = m;
-    return *this;
-  }
-  SpawnOptions& WithBudget(uint32_t b) {
-    budget = b;
-    return *this;
-  }
-  SpawnOptions& OnLane(Lane l) {
-    lane = l;
-    return *this;
-  }
-  SpawnOptions& WithParent(Pid p) {
-    parent = p;
-    return *this;
-  }
-  SpawnOptions& WithName(std::string n) {
-    name = std::move(n);
-    return *this;
-  }
-};
-
-struct RuntimeOptions {
-  enum class Mode { kThreaded, kDeterministic };
-  Mode mode = Mode::kThreaded;
-  int workers = 0;                  // 0: one per core
-  uint32_t node = 1;                // stamped into every Pid
-  uint32_t max_actors = Pid::kMaxSlots;
-  uint32_t default_budget = 300;    // messages per turn
-  int max_blocking_threads = 64;    // Lane::kBlocking pool limit
-  absl::Duration spin = absl::Microseconds(50);  // idle spin before parking
-  absl::Duration block_timeout = absl::Seconds(5);  // blocking send on a full kBlock mailbox
-  // How long a child that traps exits has to end after its parent exited
-  // before it is killed (see "Actor tree").
-  absl::Duration child_grace = absl::Seconds(5);
-  uint64_t seed = 1;                // deterministic mode
-
-  static RuntimeOptions Deterministic(uint64_t seed) {
-    RuntimeOptions o;
-    o.mode = Mode::kDeterministic;
-    o.seed = seed;
-    return o;
-  }
-};
-
-class Runtime;
+namespace wire {
+class Codec;
+class Reply;
+}  // namespace wire
 
 namespace sched_internal {
-struct Worker;
+struct TurnContext;
+class WorkerPool;
 class BlockingPool;
-class TimerQueue;
-void CountUnhandled(Cell* cell);
-// Set while an actor's constructor runs, so ActorBase knows its cell.
-extern thread_local Cell* tls_constructing_cell;
+class DeterministicExecutor;
+class VirtualClock;
+class RealClock;
+template <typename R>
+class ActorReplySink;
+void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Duration timeout);
 }  // namespace sched_internal
 
-// Base of every actor. Derive from Actor<Derived, Msgs...> rather than this.
-class ActorBase {
- public:
-  virtual ~ActorBase() = default;
-  ActorBase(const ActorBase&) = delete;
-  ActorBase& operator=(const ActorBase&) = delete;
-
-  Pid self() const { return cell_->pid; }
-  Runtime& runtime() const { return *cell_->rt; }
-
- protected:
-  ActorBase() : cell_(sched_internal::tls_constructing_cell) {}
-
-  // Called once, on the actor's first turn, before any message.
-  virtual void OnStart() {}
-  // Called once when the actor exits, whatever the reason (not for kill of
-  // a runtime being destroyed mid-handler). Must not throw.
-  virtual void OnExit(const ExitReason& reason) {}
-
-  // Sender of the message being handled (invalid for sends from outside).
-  Pid sender() const;
-
-  template <typename T>
-  SendResult Send(Pid to, T&& msg);
-  template <typename T, typename... Ms>
-  SendResult Send(Ref<Ms...> to, T&& msg);
-
-  // co_await Call(to, msg, timeout) -> CallResult<ReplyOf<M>>.
-  template <typename M, typename... Ms>
-  auto Call(Ref<Ms...> to, M msg, absl::Duration timeout);
-  template <typename M>
-  auto Call(Pid to, M msg, absl::Duration timeout);
-
-  // co_await Receive<T>(timeout) -> absl::StatusOr<T>: the first queued T
-  // (others stay queued, in order); DeadlineExceeded after `timeout`.
-  template <typename T>
-  auto Receive(absl::Duration timeout);
-  // Same, for the first T for which pred(const T&) is true.
-  template <typename T, typename Pred>
-  auto Receive(Pred pred, absl::Duration timeout);
-  // co_await Sleep(d): suspends this handler (not the worker) for d.
-  auto Sleep(absl::Duration d);
-
-  // Spawns A(args...) as a child of this actor (SpawnOptions::parent =
-  // self(); `name` is its path segment, "" for unnamed). It ends when this
-  // actor does.
-  template <typename A, typename... Args>
-  absl::StatusOr<typename A::Interface> SpawnChild(std::string name, Args&&... args);
-  template <typename A, typename... Args>
-  absl::StatusOr<typename A::Interface> SpawnChildWith(SpawnOptions options, Args&&... args);
-
-  // Graceful stop of this actor after the messages already queued.
-  void Stop();
-  // Ends this actor with `reason` when the current handler returns.
-  void Exit(ExitReason reason);
-  // Erlang's process_flag(trap_exit, on). While on, an exit signal (from
-  // Runtime::Exit or a link) does not end this actor but arrives as an
-  // ExitMsg user message (list ExitMsg among the Actor's message types);
-  // Kill still ends it. Off by default. Owner only.
-  void TrapExits(bool on);
-  bool trapping_exits() const;
-
- private:
-  friend class Runtime;
-  friend struct OnBehalfOf;
-  template <typename D, typename... M>
-  friend class Actor;
-  // Handles `m`; returns true if it kept ownership of `m` (a Task handler).
-  virtual bool Dispatch(Message* m) = 0;
-
-  sched_internal::Cell* cell_;
-};
-
-namespace sched_internal {
-
-// Sends a handler's return value as the reply to a request.
-template <typename R, typename X>
-void RespondWith(ReplyHandle<R>& reply, X&& x) {
-  using V = std::decay_t<X>;
-  if constexpr (std::is_void_v<R>) {
-    if constexpr (std::is_same_v<V, absl::Status>) {
-      reply.Reply(std::forward<X>(x));
-    } else {
-      reply.Reply(absl::OkStatus());
-    }
-  } else {
-    reply.Reply(CallResult<R>(std::forward<X>(x)));
-  }
-}
-
-template <typename M, typename X>
-class ActiveTaskImpl final : public ActiveTask {
- public:
-  ActiveTaskImpl(Task<X> task, Message* msg) : msg_(msg), task_(std::move(task)) {}
-  std::coroutine_handle<> handle() override { return task_.handle(); }
-  bool done() override { return task_.done(); }
-  Message* message() override { return msg_.get(); }
-  void Finish() override {
-    if constexpr (std::is_void_v<X>) {
-      task_.TakeResult();
-      if (msg_->is_request()) {
-        RespondWith(static_cast<RequestEnvelope<M>*>(msg_.get())->reply(), absl::OkStatus());
-      }
-    } else {
-      X x = task_.TakeResult();
-      if (msg_->is_request()) {
-        RespondWith(static_cast<RequestEnvelope<M>*>(msg_.get())->reply(), std::move(x));
-      }
-    }
-  }
-
- private:
-  // Declared first, destroyed last: the coroutine frame (task_) refers into
-  // the message, so the frame goes before the message does.
-  std::unique_ptr<Message> msg_;
-  Task<X> task_;
-};
-
-void StartTask(Cell* cell, ActiveTask* task);
-
-}  // namespace sched_internal
-
-// An actor handling the message types Msgs with Handle(M&) overloads in
-// Derived. A handler's return value is the reply to a call (for a message
-// with `using Reply = R;`): R, absl::StatusOr<R> (absl::Status when R is
-// void), or Task<one of those>.
-template <typename Derived, typename... Msgs>
-class Actor : public ActorBase {
- public:
-  using Interface = Ref<Msgs...>;
-  Interface ref() const { return Interface(self()); }
-
- private:
-  template <typename M>
-  bool TryDispatch(Message* m, bool& kept) {
-    if (!m->Is<M>()) return false;
-    M& value = static_cast<Envelope<M>*>(m)->value;
-    Derived& d = static_cast<Derived&>(*this);
-    using X = decltype(d.Handle(value));
-    using R = ReplyOf<M>;
-    if constexpr (sched_internal::IsTask<X>::value) {
-      using V = typename X::value_type;
-      X task = d.Handle(value);
-      kept = true;  // the task owns the message from here on
-      // Never throws: a failing task ends the actor through the runtime.
-      sched_internal::StartTask(
-          cell_, new sched_internal::ActiveTaskImpl<M, V>(std::move(task), m));
-    } else if constexpr (std::is_void_v<X>) {
-      d.Handle(value);
-      if (m->is_request()) {
-        sched_internal::RespondWith(static_cast<RequestEnvelope<M>*>(m)->reply(), absl::OkStatus());
-      }
-    } else {
-      static_assert(!std::is_void_v<R> || std::is_same_v<X, absl::Status>,
-                    "a handler returns a value only for messages that declare `using Reply = ...`");
-      X x = d.Handle(value);
-      if (m->is_request()) {
-        sched_internal::RespondWith(static_cast<RequestEnvelope<M>*>(m)->reply(), std::move(x));
-      }
-    }
-    return true;
-  }
-
-  bool Dispatch(Message* m) final {
-    bool kept = false;
-    if (!(TryDispatch<Msgs>(m, kept) || ...)) Unhandled(m);
-    return kept;
-  }
-  void Unhandled(Message* m);
-};
-
-// The runtime. Owns the actor slab, the workers, the blocking pool and the
-// timer/monitor thread.
+// The runtime. Owns the actor slab, the executors, the clock and the tree.
 class Runtime {
  public:
-  using ExitCallback = sched_internal::ExitCallback;
+  using ExitCallback = myr::ExitCallback;
 
   explicit Runtime(RuntimeOptions options = RuntimeOptions());
   // Shuts down: kills every actor, joins every thread.
@@ -446,6 +198,16 @@ class Runtime {
   template <typename M>
   CallResult<ReplyOf<M>> Call(Pid to, M msg, absl::Duration timeout);
 
+  // Request/reply without a waiting thread: `done` is called exactly once
+  // with the reply, the error, or DeadlineExceeded after `timeout` — on the
+  // thread that answered (a worker, the timer thread, the driving thread in
+  // deterministic mode), so it must be short and must not block (hand the
+  // result to your own loop: an asyncio future, a Node Promise). Never
+  // blocks the caller, from any thread.
+  template <typename M>
+  void CallAsync(Pid to, M msg, absl::Duration timeout,
+                 std::function<void(CallResult<ReplyOf<M>>)> done);
+
   // --- lifecycle ------------------------------------------------------------
   bool Stop(Pid pid);                       // graceful; false if not alive
   bool Kill(Pid pid);                       // reason killed; false if not alive
@@ -459,24 +221,29 @@ class Runtime {
   // the two-argument form. False if `pid` is not alive.
   bool Exit(Pid pid, ExitReason reason, Pid from);
   // Calls cb(pid, reason) once when `pid` exits (on the thread that ran its
-  // exit). Returns a watch id, or 0 if `pid` is not alive (noproc).
+  // exit). Returns a watch id, or 0 if `pid` is not alive (noproc). For a
+  // pid on another node see remote_nodes.h (noconnection without a route).
   uint64_t Watch(Pid pid, ExitCallback cb);
   bool Unwatch(Pid pid, uint64_t id);
   // Blocks until `pid` exits (NotFound if it is not alive; DeadlineExceeded).
   absl::StatusOr<ExitReason> AwaitExit(Pid pid, absl::Duration timeout);
-  bool IsAlive(Pid pid) const { return slab_.IsLive(pid); }
+  // Sends `pid` an exit signal with `reason` and waits until it has exited:
+  // its exit reason (which a trapping actor chooses itself), NotFound if it
+  // was not alive, DeadlineExceeded.
+  absl::StatusOr<ExitReason> ExitAndAwait(Pid pid, ExitReason reason, absl::Duration timeout);
+  bool IsAlive(Pid pid) const;
 
   // --- the actor tree (see "Actor tree" above) -------------------------------
   // The path of a live actor ("/system/http/worker-17"); NotFound if not alive.
-  absl::StatusOr<std::string> PathOf(Pid pid);
-  // The live actor at exactly `path`; InvalidArgument for a malformed path,
-  // NotFound if no live actor has it.
-  absl::StatusOr<Pid> Resolve(absl::string_view path);
+  absl::StatusOr<std::string> PathOf(Pid pid) { return tree_.PathOf(pid); }
+  // The live actor at exactly `path`; InvalidArgument for a malformed path
+  // (whatever actors exist), NotFound if no live actor has it.
+  absl::StatusOr<Pid> Resolve(absl::string_view path) { return tree_.Resolve(path); }
   // The parent of a live actor (an invalid Pid for a top-level actor);
   // NotFound if not alive.
-  absl::StatusOr<Pid> ParentOf(Pid pid);
+  absl::StatusOr<Pid> ParentOf(Pid pid) { return tree_.ParentOf(pid); }
   // The live children of `pid`, oldest first (empty if none or not alive).
-  std::vector<Pid> ChildrenOf(Pid pid);
+  std::vector<Pid> ChildrenOf(Pid pid) { return tree_.ChildrenOf(pid); }
 
   // --- introspection --------------------------------------------------------
   struct MailboxStats {
@@ -497,12 +264,37 @@ class Runtime {
     uint64_t dead_letters;
   };
   Stats stats() const;
-  int workers() const { return static_cast<int>(workers_.size()); }
+  int workers() const;
   uint32_t node() const { return slab_.node(); }
   const RuntimeOptions& options() const { return options_; }
 
+  // --- time -------------------------------------------------------------------
   // Monotonic nanoseconds (virtual in deterministic mode).
-  int64_t NowNanos() const;
+  int64_t NowNanos() const { return clock_->NowNanos(); }
+  // The runtime's clock (real or virtual; see clock.h).
+  Clock& clock() const { return *clock_; }
+  // Arms a one-shot timer that puts a kSysTimeout message with the returned
+  // id on `pid`'s system channel at `deadline_ns` (NowNanos clock).
+  uint64_t ArmTimer(Pid pid, int64_t deadline_ns);
+  // Arms a one-shot timer that calls fn() at `deadline_ns` (NowNanos clock):
+  // on the timer thread, or in deterministic mode on the driving thread in
+  // virtual-time order (AdvanceTime, and a blocking Call/AwaitExit waiting on
+  // virtual time). fn must be short and must not block (send a message to do
+  // real work); it may call any @threadsafe Runtime method, ArmCallback
+  // included. An exception from fn is swallowed. CancelTimer cancels it.
+  uint64_t ArmCallback(int64_t deadline_ns, std::function<void()> fn) {
+    return clock_->Arm(deadline_ns, std::move(fn));
+  }
+  // True if the timer was still pending (it will not fire).
+  bool CancelTimer(uint64_t id) { return clock_->Cancel(id); }
+
+  // Waits until `c` is set or `deadline_ns` (NowNanos clock; INT64_MAX:
+  // never) passes, from a thread that is not running a turn: blocks in
+  // threaded mode; in deterministic mode runs the runtime (steps actors and
+  // moves virtual time to each next timer) until then, and gives up early
+  // when nothing can run and no timer is due by the deadline. Returns
+  // c.ready(). See completion.h.
+  bool Await(CompletionBase& c, int64_t deadline_ns);
 
   // --- deterministic mode (driving thread only) -------------------------------
   bool deterministic() const { return options_.mode == RuntimeOptions::Mode::kDeterministic; }
@@ -516,242 +308,167 @@ class Runtime {
   // Makes `pid` crash at its nth user message (counted from its start).
   bool InjectCrash(Pid pid, uint64_t nth_message);
 
-  // --- for libraries above (supervise, mesh) ---------------------------------
-  // Arms a one-shot timer that puts a kSysTimeout message with the returned
-  // id on `pid`'s system channel at `deadline_ns` (NowNanos clock).
-  uint64_t ArmTimer(Pid pid, int64_t deadline_ns);
-  // Arms a one-shot timer that calls fn() at `deadline_ns` (NowNanos clock):
-  // on the timer thread, or in deterministic mode on the driving thread in
-  // virtual-time order (AdvanceTime, and a blocking Call/AwaitExit waiting on
-  // virtual time). fn must be short and must not block (send a message to do
-  // real work); it may call any @threadsafe Runtime method, ArmCallback
-  // included. An exception from fn is swallowed. CancelTimer cancels it.
-  uint64_t ArmCallback(int64_t deadline_ns, std::function<void()> fn);
-  // True if the timer was still pending (it will not fire).
-  bool CancelTimer(uint64_t id);
+  // --- executors (see executor.h) ----------------------------------------------
+  // Adds an executor that actors can be spawned on (SpawnOptions::executor);
+  // the runtime owns it and calls its Shutdown when it ends. @threadsafe.
+  Executor* AddExecutor(std::unique_ptr<Executor> executor);
+
+  // --- other nodes (see remote_nodes.h) -----------------------------------------
+  // Installs where sends to other nodes' pids go (nullptr: nowhere). Not
+  // owned: it must outlive its installation; uninstall it before destroying
+  // it.
+  void SetRemoteNodes(RemoteNodes* nodes) { remote_.store(nodes, std::memory_order_release); }
+  RemoteNodes* remote_nodes() const { return remote_.load(std::memory_order_acquire); }
+  // A message for local `to` that arrived as bytes (from another node, or
+  // from a guest language): decodes it with `codec` and delivers it like a
+  // send from `from` (mailbox policies and budgets apply). For a call, pass
+  // `reply`: the answer goes there, encoded (a failed send answers it with
+  // the error). Returns the send's result; InvalidArgument (nothing
+  // delivered, `reply` answered with it) when the bytes do not decode, or
+  // for a `reply` given with a one-way codec.
+  absl::StatusOr<SendResult> DeliverFromWire(Pid to, Pid from, const wire::Codec& codec,
+                                             absl::string_view bytes,
+                                             std::unique_ptr<wire::Reply> reply);
 
  private:
   friend class ActorBase;
-  template <typename D, typename... M>
-  friend class Actor;
+  friend class ForeignActor;
+  friend class Turn;
+  template <typename R>
+  friend class sched_internal::ActorReplySink;
   friend void sched_internal::StartTask(sched_internal::Cell*, sched_internal::ActiveTask*);
   friend void sched_internal::CountUnhandled(sched_internal::Cell*);
-  friend struct sched_internal::Worker;
-  friend class sched_internal::BlockingPool;
+  friend void sched_internal::Suspend(sched_internal::Cell*, sched_internal::PendingReceive*,
+                                      std::coroutine_handle<>, absl::Duration);
   using Cell = sched_internal::Cell;
+  using TurnContext = sched_internal::TurnContext;
 
   template <typename T>
   static Message* MakeEnvelope(T&& msg) {
     return new Envelope<std::decay_t<T>>(std::in_place, std::forward<T>(msg));
   }
+
+  // --- spawning (runtime.cc) ---
+  // The executor table: kWorkerIndex is the worker pool (threaded) or the
+  // deterministic ready list, kBlockingIndex the blocking pool, the rest the
+  // executors added with AddExecutor. A cell names its executor by index.
+  static constexpr uint8_t kWorkerIndex = 0;
+  static constexpr uint8_t kBlockingIndex = 1;
+  static constexpr int kMaxExecutors = 64;
+  Executor* ExecutorAt(uint8_t index) const {
+    return executors_[index].load(std::memory_order_acquire);
+  }
+  // The executor index for a new actor; InvalidArgument for an executor
+  // that was not added to this runtime.
+  absl::StatusOr<uint8_t> ExecutorFor(const SpawnOptions& options);
+  uint32_t BudgetFor(const SpawnOptions& options, uint8_t executor) const;
   absl::StatusOr<Pid> SpawnCell(Cell* cell, const SpawnOptions& options);
-  absl::StatusOr<Pid> SpawnInTree(Cell* cell, const SpawnOptions& options);
   // Frees a cell whose spawn failed (its pid was never published).
   static void DiscardCell(Cell* cell);
-  // At exit: leaves the parent's child table, signals the children.
-  void LeaveTree(Cell* c, sched_internal::CellExt* e, std::map<uint64_t, Pid> children);
+  static void FinalizeCell(void* cell, void* runtime);
+
+  // --- delivery (delivery.cc) ---
   SendResult Deliver(Pid to, Message* m, bool may_block, int depth);
   SendResult DeliverTo(Pid to, Cell* c, Message* m, bool may_block, int depth);
-  void FlushOutbox(sched_internal::Worker* w);
+  // A message for a pid of another node: out through remote_, or an answer.
+  SendResult SendRemote(Pid to, Message* m);
+  bool SignalRemote(Pid to, RemoteSignal signal);
+  void FlushOutbox(TurnContext* ctx);
   void ScheduleOrRelease(Pid to, Cell* c);
-  // Puts a scheduled cell in a run queue: on a worker of this runtime, the
-  // LIFO slot (`lifo`: it runs next) or the back of the FIFO queue; from
-  // elsewhere, the global queue.
-  void Enqueue(Cell* c, bool lifo);
-  void Submit(Cell* c) { Enqueue(c, /*lifo=*/true); }
-  void Requeue(Cell* c) { Enqueue(c, /*lifo=*/false); }
-  void RunCell(Cell* c);
+  // Hands a scheduled cell to its executor (kNext: it was woken from this
+  // thread's turn, or spawned by it; kLater: its budget ran out).
+  void Enqueue(Cell* c, Placement where);
+  void CountDeadLetter() { dead_letters_.fetch_add(1, std::memory_order_relaxed); }
+
+  // --- the turn (turn.cc) ---
+  void RunCell(Cell* c, TurnContext* ctx);
   void HandleSystem(Cell* c, Message* m);
   void ResumePending(Cell* c);
   void AfterTaskStep(Cell* c);
-  void Crash(Cell* c, ExitReason reason);
-  void ExitCell(Cell* c, ExitReason reason);
   void RequestExit(Cell* c, ExitReason reason);
-  void NotifyIdle();
-  void WakeOne();
-  bool AnyWork() const;
-  void WorkerLoop(sched_internal::Worker* w);
-  void MonitorLoop();
-  void FireTimers(int64_t now);
-  uint64_t AddTimer(int64_t deadline_ns, Pid pid, std::function<void()> fn);
-  void CountDeadLetter() { dead_letters_.fetch_add(1, std::memory_order_relaxed); }
-  template <typename R>
-  CallResult<R> AwaitExternal(std::shared_ptr<sched_internal::ExternalReplyState<R>> state,
-                              int64_t deadline_ns);
-  // Deterministic mode: run one step or advance to the next timer; false if
-  // neither is possible before deadline_ns.
+  void ExitCell(Cell* c, ExitReason reason);
+
+  // Watches `pid`, runs `then`, and waits for the exit (AwaitExit,
+  // ExitAndAwait).
+  absl::StatusOr<ExitReason> WatchAndAwait(Pid pid, absl::Duration timeout,
+                                           absl::FunctionRef<void()> then);
+
+  // --- deterministic driving (runtime.cc) ---
+  // Runs one step or fires the next timer batch if it is due by
+  // `deadline_ns`; false if neither is possible (then virtual time moves to
+  // the deadline, unless it is "never").
   bool DriveOnce(int64_t deadline_ns);
-  static void FinalizeCell(void* cell, void* runtime);
 
   const RuntimeOptions options_;
   pid::Slab slab_;
-  std::vector<std::unique_ptr<sched_internal::Worker>> workers_;
+  // The clock: real_clock_ or virtual_clock_ (the other is null).
+  std::unique_ptr<sched_internal::RealClock> real_clock_;
+  std::unique_ptr<sched_internal::VirtualClock> virtual_clock_;
+  Clock* clock_;
+  // The executors: the worker pool and blocking pool (threaded), or the
+  // deterministic ready list; then the ones users added.
+  std::unique_ptr<sched_internal::WorkerPool> pool_;
   std::unique_ptr<sched_internal::BlockingPool> blocking_;
-  std::unique_ptr<sched_internal::TimerQueue> timers_;
-
-  // Global injection queue (sends from outside the workers).
-  mutable std::mutex global_mu_;
-  std::deque<Cell*> global_;  // guarded by global_mu_
-  std::atomic<size_t> global_size_{0};
-
-  // Idle workers.
-  std::mutex idle_mu_;
-  std::vector<sched_internal::Worker*> parked_;  // guarded by idle_mu_
-  std::atomic<int> num_parked_{0};
-  std::atomic<int> num_searching_{0};
-
-  // Monitor / timer thread.
-  std::mutex monitor_mu_;
-  std::condition_variable monitor_cv_;
-  bool monitor_stop_ = false;  // guarded by monitor_mu_
-  std::thread monitor_;
-
-  // Named top-level actors (children of the root "/").
-  std::mutex root_mu_;
-  absl::flat_hash_map<std::string, Pid> root_named_;  // guarded by root_mu_
+  std::unique_ptr<sched_internal::DeterministicExecutor> ready_list_;
+  std::atomic<Executor*> executors_[kMaxExecutors] = {};
+  std::mutex executors_mu_;
+  std::vector<std::unique_ptr<Executor>> added_executors_;  // guarded by executors_mu_
+  sched_internal::ActorTree tree_;
+  std::atomic<RemoteNodes*> remote_{nullptr};
 
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> shut_down_{false};
   std::atomic<uint64_t> spawned_{0};
   std::atomic<uint64_t> exited_{0};
   std::atomic<uint64_t> crashed_{0};
   std::atomic<uint64_t> dead_letters_{0};
   std::atomic<uint64_t> next_watch_id_{1};
-
-  // Deterministic mode.
-  std::mutex det_mu_;
-  std::vector<Cell*> ready_;  // guarded by det_mu_
-  std::mt19937_64 rng_;
-  std::atomic<int64_t> virtual_now_{0};
-  const std::chrono::steady_clock::time_point epoch_;
 };
+
+}  // namespace myr
 
 // ---------------------------------------------------------------------------
 // Implementation details below.
 
+#include "libs/sched/internal/awaitables.h"
+
+namespace myr {
+
 namespace sched_internal {
 
-// Delivers a reply to an actor awaiting it (on its system channel).
 template <typename R>
-class ActorReplySink final : public ReplySink<R> {
- public:
-  ActorReplySink(Runtime* rt, Pid caller, uint64_t call_id)
-      : rt_(rt), caller_(caller), call_id_(call_id) {}
-  void Deliver(CallResult<R> result) override {
-    rt_->SendSystem(caller_, new ReplyMessage<R>(call_id_, std::move(result)));
-  }
-
- private:
-  Runtime* rt_;
-  Pid caller_;
-  uint64_t call_id_;
-};
-
-using myr::DeadlineAfter;
-
-// The status of a call result (absl::Status itself for calls without a value).
-inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& r) {
-  return r.status();
+void ActorReplySink<R>::Deliver(CallResult<R> result) {
+  rt_->SendSystem(caller_, new ReplyMessage<R>(call_id_, std::move(result)));
 }
 
-// Registers the suspension of the cell's active task and arms its deadline.
-void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Duration timeout);
-
-template <typename T, typename Pred>
-class ReceiveAwaitable final : public PendingReceive {
- public:
-  ReceiveAwaitable(Cell* cell, Pred pred, absl::Duration timeout)
-      : cell_(cell), pred_(std::move(pred)), timeout_(timeout) {}
-  ReceiveAwaitable(ReceiveAwaitable&&) = default;
-  ~ReceiveAwaitable() { delete result; }
-
-  bool MatchUser(const Message& m) override {
-    const T* v = PayloadIf<T>(&m);
-    if (v == nullptr) return false;
-    try {
-      return pred_(*v);
-    } catch (...) {
-      // Take the message the predicate threw on and rethrow in the handler
-      // (from co_await), where it ends the actor as a crash; an exception
-      // must not escape into the mailbox or the worker.
-      error_ = std::current_exception();
-      return true;
-    }
+// The shared state of a CallAsync: the first of the reply and the timeout
+// calls `done`.
+template <typename R>
+struct AsyncCallState {
+  explicit AsyncCallState(std::function<void(CallResult<R>)> fn) : done(std::move(fn)) {}
+  void Finish(CallResult<R> r) {
+    if (finished.exchange(true, std::memory_order_acq_rel)) return;
+    done(std::move(r));
+    done = nullptr;
   }
-  bool await_ready() {
-    result = cell_->mailbox.TakeFirst([this](const Message& m) { return MatchUser(m); });
-    if (result != nullptr) return true;
-    if (timeout_ <= absl::ZeroDuration()) {
-      timed_out = true;
-      return true;
-    }
-    return false;
-  }
-  void await_suspend(std::coroutine_handle<> h) { Suspend(cell_, this, h, timeout_); }
-  absl::StatusOr<T> await_resume() {
-    if (error_) {
-      delete std::exchange(result, nullptr);
-      std::rethrow_exception(error_);
-    }
-    if (result == nullptr) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("receive timed out after ", absl::FormatDuration(timeout_)));
-    }
-    std::unique_ptr<Message> owned(std::exchange(result, nullptr));
-    return std::move(static_cast<Envelope<T>*>(owned.get())->value);
-  }
-
- private:
-  Cell* cell_;
-  Pred pred_;
-  absl::Duration timeout_;
-  std::exception_ptr error_;
+  std::function<void(CallResult<R>)> done;
+  std::atomic<bool> finished{false};
+  std::atomic<uint64_t> timer{0};
 };
 
 template <typename R>
-class CallAwaitable final : public PendingReceive {
+class AsyncReplySink final : public ReplySink<R> {
  public:
-  CallAwaitable(Cell* cell, Pid to, uint64_t call_id, absl::Duration timeout)
-      : cell_(cell), to_(to), call_id_(call_id), timeout_(timeout) {}
-  CallAwaitable(CallAwaitable&&) = default;
-  ~CallAwaitable() { delete result; }
-
-  bool MatchSystem(const Message& m) override {
-    return m.kind() == kSysReply && static_cast<const ReplyMessageBase&>(m).call_id() == call_id_;
-  }
-  bool await_ready() { return false; }
-  void await_suspend(std::coroutine_handle<> h) { Suspend(cell_, this, h, timeout_); }
-  CallResult<R> await_resume() {
-    if (result == nullptr) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "call to ", to_.ToString(), " timed out after ", absl::FormatDuration(timeout_)));
-    }
-    std::unique_ptr<Message> owned(std::exchange(result, nullptr));
-    return std::move(static_cast<ReplyMessage<R>*>(owned.get())->result);
+  AsyncReplySink(std::shared_ptr<AsyncCallState<R>> state, Clock* clock)
+      : state_(std::move(state)), clock_(clock) {}
+  void Deliver(CallResult<R> result) override {
+    if (uint64_t t = state_->timer.load(std::memory_order_acquire); t != 0) clock_->Cancel(t);
+    state_->Finish(std::move(result));
   }
 
  private:
-  Cell* cell_;
-  Pid to_;
-  uint64_t call_id_;
-  absl::Duration timeout_;
+  std::shared_ptr<AsyncCallState<R>> state_;
+  Clock* clock_;
 };
-
-class SleepAwaitable final : public PendingReceive {
- public:
-  SleepAwaitable(Cell* cell, absl::Duration d) : cell_(cell), d_(d) {}
-  bool await_ready() { return d_ <= absl::ZeroDuration(); }
-  void await_suspend(std::coroutine_handle<> h) { Suspend(cell_, this, h, d_); }
-  void await_resume() {}
-
- private:
-  Cell* cell_;
-  absl::Duration d_;
-};
-
-void CountUnhandled(Cell* cell);
 
 }  // namespace sched_internal
 
@@ -767,11 +484,11 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
     Cell cell;
     alignas(A) unsigned char storage[sizeof(A)];
   };
+  absl::StatusOr<uint8_t> executor = ExecutorFor(options);
+  if (!executor.ok()) return executor.status();
   void* mem = base::SmallPool::Allocate(sizeof(Block));
   auto* block = reinterpret_cast<Block*>(mem);
-  uint32_t budget = options.budget != 0 ? options.budget : options_.default_budget;
-  if (deterministic()) budget = 1;
-  new (&block->cell) Cell(this, options.mailbox, budget, options.lane);
+  new (&block->cell) Cell(this, options.mailbox, BudgetFor(options, *executor), *executor);
   block->cell.block_size = sizeof(Block);
   sched_internal::Cell* prev = sched_internal::tls_constructing_cell;
   sched_internal::tls_constructing_cell = &block->cell;
@@ -792,38 +509,32 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
 template <typename M>
 CallResult<ReplyOf<M>> Runtime::Call(Pid to, M msg, absl::Duration timeout) {
   using R = ReplyOf<M>;
-  auto state = std::make_shared<sched_internal::ExternalReplyState<R>>();
+  auto state = std::make_shared<Completion<CallResult<R>>>();
   auto* env = new RequestEnvelope<M>(
       std::move(msg), ReplyHandle<R>(new sched_internal::ExternalReplySink<R>(state)));
-  int64_t deadline = sched_internal::DeadlineAfter(NowNanos(), timeout);
+  int64_t deadline = DeadlineAfter(NowNanos(), timeout);
   SendMessage(to, env, /*may_block=*/true);  // on failure the handle already replied
-  CallResult<R> r = AwaitExternal<R>(state, deadline);
-  const absl::Status& st = sched_internal::StatusOf(r);
-  if (st.code() == absl::StatusCode::kDeadlineExceeded && st.message().empty()) {
-    return CallResult<R>(absl::DeadlineExceededError(absl::StrCat(
-        "call to ", to.ToString(), " timed out after ", absl::FormatDuration(timeout))));
-  }
-  return r;
+  if (Await(*state, deadline)) return std::move(*state->Take());
+  return CallResult<R>(absl::DeadlineExceededError(absl::StrCat(
+      "call to ", to.ToString(), " timed out after ", absl::FormatDuration(timeout))));
 }
 
-template <typename R>
-CallResult<R> Runtime::AwaitExternal(std::shared_ptr<sched_internal::ExternalReplyState<R>> state,
-                                     int64_t deadline_ns) {
-  if (deterministic()) {
-    while (!state->ready()) {
-      if (!DriveOnce(deadline_ns)) break;
-    }
-  } else {
-    std::unique_lock<std::mutex> lock(state->mu);
-    while (!state->result.has_value()) {
-      int64_t left = deadline_ns - NowNanos();
-      if (left <= 0) break;
-      state->cv.wait_for(lock, std::chrono::nanoseconds(std::min<int64_t>(left, 1'000'000'000)));
-    }
+template <typename M>
+void Runtime::CallAsync(Pid to, M msg, absl::Duration timeout,
+                        std::function<void(CallResult<ReplyOf<M>>)> done) {
+  using R = ReplyOf<M>;
+  auto state = std::make_shared<sched_internal::AsyncCallState<R>>(std::move(done));
+  int64_t deadline = DeadlineAfter(NowNanos(), timeout);
+  if (deadline != INT64_MAX) {
+    uint64_t t = clock_->Arm(deadline, [state, to, timeout] {
+      state->Finish(CallResult<R>(absl::DeadlineExceededError(absl::StrCat(
+          "call to ", to.ToString(), " timed out after ", absl::FormatDuration(timeout)))));
+    });
+    state->timer.store(t, std::memory_order_release);
   }
-  std::lock_guard<std::mutex> lock(state->mu);
-  if (state->result.has_value()) return std::move(*state->result);
-  return CallResult<R>(absl::DeadlineExceededError(""));
+  auto* env = new RequestEnvelope<M>(
+      std::move(msg), ReplyHandle<R>(new sched_internal::AsyncReplySink<R>(state, clock_)));
+  SendMessage(to, env, /*may_block=*/false);  // on failure the handle already replied
 }
 
 // --- ActorBase templates -------------------------------------------------------
@@ -886,37 +597,6 @@ absl::StatusOr<typename A::Interface> ActorBase::SpawnChildWith(SpawnOptions opt
                                                                 Args&&... args) {
   options.parent = cell_->pid;
   return cell_->rt->SpawnWith<A>(options, std::forward<Args>(args)...);
-}
-
-// For code that acts for an actor from inside the actor's own handlers but
-// is not a member of it (the typed clients actorc generates: `co_await
-// client.AsyncDeposit(*this, ...)`): ActorBase's protected Call, Receive and
-// Send, with the actor as an argument. The same contract as those members:
-// only from a handler of `self`, on the thread running it.
-struct OnBehalfOf {
-  template <typename M>
-  static auto Call(ActorBase& self, Pid to, M msg, absl::Duration timeout) {
-    return self.Call(to, std::move(msg), timeout);
-  }
-  template <typename T, typename Pred>
-  static auto Receive(ActorBase& self, Pred pred, absl::Duration timeout) {
-    return self.template Receive<T>(std::move(pred), timeout);
-  }
-  template <typename T>
-  static SendResult Send(ActorBase& self, Pid to, T&& msg) {
-    return self.Send(to, std::forward<T>(msg));
-  }
-};
-
-template <typename Derived, typename... Msgs>
-void Actor<Derived, Msgs...>::Unhandled(Message* m) {
-  if (!m->type()->optional_request) sched_internal::CountUnhandled(cell_);
-  if (m->is_request()) {
-    if (auto* rb = dynamic_cast<sched_internal::RequestBase*>(m)) {
-      rb->Fail(absl::UnimplementedError(absl::StrCat(
-          "actor ", self().ToString(), " does not handle message type ", m->type()->name)));
-    }
-  }
 }
 
 }  // namespace myr

@@ -59,10 +59,11 @@ TEST(Runtime, PidsCarryTheRuntimesNode) {
   EXPECT_EQ(rt.node(), 42u);
   EXPECT_EQ(counter.pid().node(), 42u);
   EXPECT_TRUE(rt.IsAlive(counter));
-  // A pid of another node is never alive here.
+  // A pid of another node is never alive here, and without a route to its
+  // node (no RemoteNodes installed) a send says so: not "no process".
   Pid elsewhere = Pid::Make(7, counter.pid().slot(), counter.pid().generation());
   EXPECT_FALSE(rt.IsAlive(elsewhere));
-  EXPECT_EQ(rt.Send(elsewhere, Add{1}), SendResult::kNoProc);
+  EXPECT_EQ(rt.Send(elsewhere, Add{1}), SendResult::kNoRoute);
 }
 
 TEST(Runtime, MailboxInfoReportsTheMailboxOptions) {

@@ -16,11 +16,15 @@
 
 #include "absl/container/flat_hash_map.h"
 
+#include <mutex>
+
 #include "libs/mailbox/mailbox.h"
 #include "libs/pid/exit_reason.h"
+#include "libs/sched/options.h"
 
 namespace myr {
 class ActorBase;
+class Executor;
 class Runtime;
 
 namespace sched_internal {
@@ -55,11 +59,15 @@ class ActiveTask {
   PendingReceive* pending = nullptr;
 };
 
-using ExitCallback = std::function<void(Pid, const ExitReason&)>;
+
+// The mutex that guards a cell's CellExt watcher list and child tables (and
+// Cell::exited): one of 256, chosen by the cell's address. Lock order: a
+// stripe is taken alone, never while holding another stripe.
+std::mutex& StripeFor(const void* cell);
 
 // Rarely used parts of a cell, allocated on first use.
 struct CellExt {
-  // Guarded by the cell's stripe mutex (see runtime.cc StripeFor).
+  // Guarded by the cell's stripe mutex (StripeFor).
   std::vector<std::pair<uint64_t, ExitCallback>> watchers;
   // Owner only: an exit reason with a detail text (plain reasons are kept
   // in Cell::exit_kind without allocating).
@@ -82,8 +90,6 @@ struct CellExt {
   uint64_t next_child_seq = 0;
 };
 
-enum class Lane : uint8_t { kWorker, kBlocking };
-
 // Cell::sched_state values.
 enum : uint32_t {
   kIdle = 0,       // in no run queue, not running
@@ -93,8 +99,8 @@ enum : uint32_t {
 
 class Cell {
  public:
-  Cell(Runtime* rt, const MailboxOptions& mo, uint32_t budget, Lane lane)
-      : mailbox(mo), rt(rt), budget(budget), lane(lane) {}
+  Cell(Runtime* rt, const MailboxOptions& mo, uint32_t budget, uint8_t executor)
+      : mailbox(mo), rt(rt), budget(budget), executor(executor) {}
   ~Cell() { delete ext.load(std::memory_order_acquire); }
 
   CellExt* Ext() {
@@ -118,8 +124,13 @@ class Cell {
   uint32_t block_size = 0;  // bytes of the cell+actor allocation
   uint32_t handled = 0;
   uint32_t next_call_id = 0;
-  Lane lane;
+  // Where its turns run, fixed at spawn: an index into the runtime's
+  // executor table (a byte, not a pointer: idle actors are 224 bytes).
+  uint8_t executor;
   bool started = false;
+  // OnStart threw: the actor never started, so OnExit is not called (as OTP
+  // skips terminate/2 when init/1 fails).
+  bool start_failed = false;
   bool stopping = false;
   bool exit_now = false;
   bool trap_exits = false;  // owner only (ActorBase::TrapExits)
