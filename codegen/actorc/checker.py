@@ -68,6 +68,11 @@ class _Checker:
 
     # -- names ------------------------------------------------------------
     def check_name(self, name: str, loc: Location, what: str, upper: bool) -> None:
+        if name in reserved.RUNTIME:
+            self.error(loc, "'%s' is a reserved word and cannot name a %s" % (name, what),
+                       "generated Python and TypeScript code use '%s' for %s; choose another name"
+                       % (name, reserved.RUNTIME[name]))
+            return
         if name in reserved.ALL:
             langs = reserved.languages(name)
             if len(langs) > 1:

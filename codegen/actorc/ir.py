@@ -26,7 +26,9 @@ from . import syntax as st
 from .diagnostics import Location
 
 # Builtin types: name -> (category, Cap'n Proto type). Timestamps are
-# nanoseconds since the Unix epoch, durations nanoseconds, both Int64.
+# nanoseconds since the Unix epoch, durations nanoseconds, both Int64. A pid
+# is an actor process identifier (libs/pid/pid.h: node 16 bits | generation
+# 21 | slot 27), on the wire its 64 bits as a UInt64.
 BUILTINS = {
     "bool": ("bool", "Bool"),
     "int8": ("int", "Int8"),
@@ -43,6 +45,7 @@ BUILTINS = {
     "bytes": ("bytes", "Data"),
     "timestamp": ("time", "Int64"),
     "duration": ("time", "Int64"),
+    "pid": ("pid", "UInt64"),
 }
 MAP_KEY_CATEGORIES = ("bool", "int", "string", "time")
 

@@ -1,8 +1,9 @@
 """Words that may not be used as names in .actor files.
 
 Generated code uses schema names verbatim in C++, Python and JavaScript, so a
-name that is a keyword (or a name the generated code itself relies on) in any
-of them is rejected up front instead of producing code that does not compile.
+name that is a keyword (or a name the generated code itself relies on, such
+as the runtime's `Pid`) in any of them is rejected up front instead of
+producing code that does not compile.
 The list is documented in docs/idl.md ("Reserved words").
 """
 
@@ -31,6 +32,14 @@ implements import in instanceof interface let new null package private
 protected prototype public return static super switch this throw true try
 typeof undefined var void while with yield NaN Infinity
 """.split())
+
+# Names of runtime types that generated Python and TypeScript code imports
+# unqualified, and what they are (C++ spells them qualified: `::myr::Pid`).
+# They may not name a declaration (a type name is UpperCamelCase, so no
+# other name can be one of them).
+RUNTIME = {
+    "Pid": "the builtin type 'pid'",
+}
 
 ALL = CPP | PYTHON | JAVASCRIPT
 
