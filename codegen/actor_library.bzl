@@ -13,7 +13,7 @@ defines
   name            cc_library: foo.actor.h / foo.actor.cc (actorc's C++
                   backend) + foo.capnp.h / foo.capnp.cc (the system capnp's
                   C++ code for actorc's foo.capnp); deps @capnp, @absl,
-                  //libs/sched. Include as "<package path>/foo.actor.h".
+                  //libs/pid, //libs/sched. Include as "<package path>/foo.actor.h".
   name + "_srcs"  filegroup of the .actor files (for dependants' imports)
   name + "_capnp" filegroup of the generated .capnp schemas
   name + "_py"    filegroup of the Python outputs (foo_actor.py, .pyi) and
@@ -137,6 +137,8 @@ def actor_library(name, srcs, deps = [], visibility = None, testonly = False):
         deps = deps + [
             ":" + name + "_wire",
             "//codegen/actorc/backends/cpp:support",
+            # The `pid` type is ::myr::Pid (libs/pid/pid.h).
+            "//libs/pid",
             "//libs/sched",
             "@absl",
             "@capnp",

@@ -33,7 +33,7 @@ Public API (small on purpose; the Node backend imports it):
         "enum", "text", "data", "list", "struct", ...).
     scalar_kind(t) -> Optional[str]
         the data kind of a scalar TypeRef (timestamp/duration -> "int64",
-        enum -> "enum"), None for pointer types.
+        pid -> "uint64", enum -> "enum"), None for pointer types.
     import_alias(module) -> str
         the `using` alias for an imported file ("common.actor" -> "Common").
     derived_id(*parts) -> int
@@ -51,8 +51,9 @@ Struct, or None), actor / method (for derived structs), doc.
 WireField: name, ordinal, type (model TypeRef), kind (layout kind),
 capnp_type (spelling inside the file), placement (layout.Placement),
 entry (the WireStruct of a map's entries when the field, or a list
-element, is a map), wrapper (the WireStruct of an optional scalar), doc,
-deprecated.
+element, is a map), wrapper (the WireStruct of an optional scalar; its one
+field's type is the raw wire type: a `pid?` field's wrapper holds a uint64,
+so convert with the field's own type), doc, deprecated.
 """
 
 import dataclasses
@@ -66,7 +67,13 @@ _SCALAR_KINDS = {
     "bool": "bool", "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64",
     "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
     "float32": "float32", "float64": "float64", "timestamp": "int64", "duration": "int64",
+    "pid": "uint64",
 }
+
+# Builtins whose wire form is another builtin's: the value type of their
+# optional wrapper (one wrapper per capnp type: `pid?` and `uint64?` share
+# OptionalUInt64, whose `value` is a uint64 whichever field came first).
+_WIRE_BUILTIN = {"timestamp": "int64", "duration": "int64", "pid": "uint64"}
 
 
 @dataclasses.dataclass
@@ -179,6 +186,8 @@ class _Builder:
         name = wrapper_name(inner)
         w = self.wrappers.get(name)
         if w is None:
+            if inner.kind == "builtin" and inner.name in _WIRE_BUILTIN:
+                inner = ir.TypeRef("builtin", _WIRE_BUILTIN[inner.name])
             f = WireField("value", 0, inner, scalar_kind(inner), capnp_type(inner, self.module))
             w = WireStruct(name, name, derived_id("optional", self.module.package,
                                                   os.path.basename(self.module.path), name),

@@ -347,6 +347,25 @@ TEST(BankWireTest, MessagesRoundTrip) {
   ExpectRoundTrip<wire::Account::HistoryParams>(h);
 }
 
+TEST(BankWireTest, PidsTravelAsTheirBits) {
+  const Pid owner = Pid::Make(/*node=*/1, /*slot=*/42, /*generation=*/7);
+  Pids p;
+  p.owner = owner;
+  p.standby = Pid();  // present, the invalid pid
+  p.watchers = {owner, Pid::FromBits(UINT64_MAX), Pid()};
+  p.byRole = {{"primary", owner}, {"audit", Pid()}};
+  ExpectRoundTrip<wire::Pids>(p);
+  ExpectRoundTrip<wire::Pids>(Pids{});
+  EXPECT_EQ(Pids{}.owner, Pid());
+  capnp::MallocMessageBuilder m;
+  wire::ToWire(p, m.initRoot<wire::Pids>());
+  auto r = m.getRoot<wire::Pids>().asReader();
+  EXPECT_EQ(r.getOwner(), owner.bits());
+  EXPECT_TRUE(r.hasStandby());
+  EXPECT_EQ(r.getWatchers()[1], UINT64_MAX);
+  ExpectRoundTrip<wire::Bank::LocateResults>(owner);  // a single result: ::myr::Pid itself
+}
+
 TEST(BankWireTest, OptionalPresenceIsKept) {
   Account::Deposit empty_memo{Eur(1), std::string()};
   auto back = actorc_support::Decode<wire::Account::DepositParams>(

@@ -41,6 +41,7 @@ const std::map<std::string, Fn>& Table() {
       {"Money", Reencode<cw::Money>},
       {"Transaction", Reencode<bw::Transaction>},
       {"Scalars", Reencode<bw::Scalars>},
+      {"Pids", Reencode<bw::Pids>},
       {"Account.BalanceParams", Reencode<bw::Account::BalanceParams>},
       {"Account.BalanceResults", Reencode<bw::Account::BalanceResults>},
       {"Account.DepositParams", Reencode<bw::Account::DepositParams>},
@@ -54,6 +55,8 @@ const std::map<std::string, Fn>& Table() {
       {"Bank.OpenParams", Reencode<bw::Bank::OpenParams>},
       {"Bank.OpenResults", Reencode<bw::Bank::OpenResults>},
       {"Bank.OpenLegacyParams", Reencode<bw::Bank::OpenLegacyParams>},
+      {"Bank.LocateParams", Reencode<bw::Bank::LocateParams>},
+      {"Bank.LocateResults", Reencode<bw::Bank::LocateResults>},
   };
   return *table;
 }

@@ -62,6 +62,11 @@ OWN = [
     ("bank.capnp", "Account.HistoryItem", "(value = %s)" % TX),
     ("bank.capnp", "Bank.OpenParams", '(owner = "Ada", currency = dem)'),
     ("bank.capnp", "Bank.OpenResults", "(accountId = 18446744073709551615)"),
+    # pids are their 64 bits: <1.42.7> = 1 << 48 | 7 << 27 | 42.
+    ("bank.capnp", "Pids", '(owner = 281475916234794, standby = (value = 0), watchers = [1, 18446744073709551615], '
+                           'byRole = [(key = "a", value = 281475916234794), (key = "b", value = 0)])'),
+    ("bank.capnp", "Pids", "(owner = 0, watchers = [], byRole = [])"),
+    ("bank.capnp", "Bank.LocateResults", "(account = 281475916234794)"),
 ]
 
 

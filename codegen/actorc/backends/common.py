@@ -85,6 +85,22 @@ def spell_type(t: ir.TypeRef, builtin: Callable[[str], str], decl: Callable[[obj
     raise ValueError("unknown type kind %r" % kind)
 
 
+def holds_builtin(t: Optional[ir.TypeRef], name: str) -> bool:
+    """Whether TypeRef `t` is, or contains (list element, map key or value,
+    optional), the builtin `name`."""
+    if t is None:
+        return False
+    if t.kind == "builtin":
+        return t.name == name
+    return any(holds_builtin(a, name) for a in t.args)
+
+
+def uses_builtin(module: ir.Module, name: str) -> bool:
+    """Whether any field, parameter, result or stream item of `module`
+    holds the builtin `name` (e.g. whether generated code needs `Pid`)."""
+    return any(holds_builtin(f.type, name) for s in module.all_structs() for f in s.fields)
+
+
 # -- rendering ----------------------------------------------------------------
 def gc_paused(generate):
     """Decorator for a backend's generate(): runs it with Python's cyclic

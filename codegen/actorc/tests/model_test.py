@@ -87,8 +87,16 @@ class BankModelTest(unittest.TestCase):
         bank = self.bank.names["Bank"]
         self.assertEqual(bank.mailbox.to_json(), {"bounded": False, "explicit": True})
         self.assertTrue(bank.reentrant)
-        self.assertEqual([m.reentrant for m in bank.methods], [True, True])
+        self.assertEqual([m.reentrant for m in bank.methods], [True, True, True])
         self.assertEqual(bank.methods[1].deprecated, "use open")
+
+    def test_pid_is_a_builtin_scalar_in_every_position(self):
+        pids = self.bank.names["Pids"]
+        self.assertEqual([(f.name, f.type.spelling()) for f in pids.fields], [
+            ("owner", "pid"), ("standby", "pid?"), ("watchers", "list<pid>"), ("byRole", "map<string, pid>")])
+        self.assertEqual(pids.fields[0].type.to_json(), {"kind": "builtin", "name": "pid", "capnp": "UInt64"})
+        locate = self.bank.names["Bank"].methods[2]
+        self.assertEqual((locate.name, locate.results.fields[0].type.spelling()), ("locate", "pid"))
 
     def test_type_ids_are_stable_with_top_bit(self):
         self.assertEqual(ir.type_id("struct", "myr.bank.Transaction"), self.bank.names["Transaction"].id)
@@ -100,10 +108,10 @@ class BankModelTest(unittest.TestCase):
 
     def test_all_structs_order(self):
         names = [s.full_name for s in self.bank.all_structs()]
-        self.assertEqual(names[:5], ["myr.bank.Transaction", "myr.bank.Scalars", "myr.bank.Account.BalanceParams",
-                                     "myr.bank.Account.BalanceResults", "myr.bank.Account.DepositParams"])
+        self.assertEqual(names[:5], ["myr.bank.Transaction", "myr.bank.Scalars", "myr.bank.Pids",
+                                     "myr.bank.Account.BalanceParams", "myr.bank.Account.BalanceResults"])
         self.assertIn("myr.bank.Account.HistoryItem", names)
-        self.assertEqual(names[-1], "myr.bank.Bank.OpenLegacyParams")
+        self.assertEqual(names[-1], "myr.bank.Bank.LocateResults")
 
     def test_golden_ir(self):
         got = cli.ir_json(self.program)

@@ -1,2 +1,3 @@
 """Cap'n Proto wire layer for actorc-generated code: struct layout
-(`layout`) and a small encoder/decoder runtime (`capnp_wire`)."""
+(`layout`), a small encoder/decoder runtime (`capnp_wire`) and `pid.Pid`,
+the value of the IDL type `pid`."""

@@ -37,6 +37,8 @@ def _note(field) -> str:
         notes.append("timestamp: nanoseconds since the Unix epoch")
     elif t.kind == "builtin" and t.name == "duration":
         notes.append("duration: nanoseconds")
+    elif t.kind == "builtin" and t.name == "pid":
+        notes.append("pid: node 16 | generation 21 | slot 27 bits")
     elif t.kind == "map":
         notes.append("%s, entries sorted by key" % t.spelling())
     if field.deprecated is not None:

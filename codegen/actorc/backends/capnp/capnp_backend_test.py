@@ -55,11 +55,11 @@ class CapnpBackendTest(unittest.TestCase):
             return nstructs
 
     def test_bank_compiles_and_layout_matches(self):
-        self.assertEqual(self.check_schema(testutil.BANK), 19)
+        self.assertEqual(self.check_schema(testutil.BANK), 24)
 
     def test_extra_compiles_and_layout_matches(self):
         # Optional wrappers, nested map entries, lists of maps, imported enums.
-        self.assertEqual(self.check_schema(testutil.EXTRA), 22)
+        self.assertEqual(self.check_schema(testutil.EXTRA), 23)
 
     def test_wire_model_of_extra(self):
         program = testutil.load(testutil.EXTRA)
@@ -79,6 +79,21 @@ class CapnpBackendTest(unittest.TestCase):
         self.assertEqual(ws["Shapes.NestedMapEntry.ValueEntry"].origin, "map_entry")
         self.assertEqual(ws["Painter.CountResults"].fields[0].kind, "struct")
         self.assertEqual(ws["OptionalBool"].layout.field("value").bit_offset, 0)
+
+    def test_a_pid_is_its_bits_as_a_uint64(self):
+        ws = {w.path: w for w in wire_model.wire_structs(testutil.load(testutil.BANK).root)}
+        f = {x.name: x for x in ws["Pids"].fields}
+        self.assertEqual([(n, f[n].capnp_type, f[n].kind) for n in ("owner", "standby", "watchers", "byRole")], [
+            ("owner", "UInt64", "uint64"), ("standby", "OptionalUInt64", "struct"),
+            ("watchers", "List(UInt64)", "list"), ("byRole", "List(ByRoleEntry)", "list")])
+        self.assertEqual(ws["Pids.ByRoleEntry"].fields[1].capnp_type, "UInt64")
+
+    def test_a_wrapper_shared_by_uint64_and_pid_holds_a_uint64(self):
+        ws = {w.path: w for w in wire_model.wire_structs(testutil.load(testutil.EXTRA).root)}
+        shapes = {x.name: x for x in ws["Shapes"].fields}
+        self.assertIs(shapes["maybeU64"].wrapper, shapes["maybePid"].wrapper)
+        self.assertEqual(ws["OptionalUInt64"].fields[0].type.spelling(), "uint64")
+        self.assertEqual(shapes["maybePid"].type.spelling(), "pid?")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ _SCALARS = {
     "bytes": "std::string",
     "timestamp": "absl::Time",
     "duration": "absl::Duration",
+    "pid": "::myr::Pid",  # libs/pid/pid.h; its bits() on the wire
 }
 
 _POLICIES = {"drop_new": "kDropNew", "drop_old": "kDropOld", "block": "kBlock"}
@@ -185,6 +186,7 @@ def view(program: ir.Program, module: ir.Module, options: Options) -> dict:
         "file_doc": module.doc or [],
         "file_id": common.hex_id(module.id, "ULL"),
         "imports": [_header_path(p) for p in imports],
+        "uses_pid": common.uses_builtin(module, "pid"),
         "capnp_header": stem + ".capnp.h",
         "enums": [e for e in module.enums],
         "structs": [{"name": s.name, "doc": s.doc or [], "deprecated": s.deprecated,

@@ -78,6 +78,8 @@ def write(e: str, t: ir.TypeRef, target, module: ir.Module, d: int = 0) -> List[
             return [target.set("::capnp::Data::Reader(reinterpret_cast<const ::kj::byte*>(%s.data()), %s.size())" % (e, e))]
         if t.name == "timestamp":
             return [target.set("::absl::ToUnixNanos(%s)" % e)]
+        if t.name == "pid":
+            return [target.set("%s.bits()" % e)]
         return [target.set("::absl::ToInt64Nanoseconds(%s)" % e)]
     if t.kind == "enum":
         return [target.set("static_cast<%s>(%s)" % (wire_name(t.decl, module), e))]
@@ -127,6 +129,8 @@ def read(src, t: ir.TypeRef, out: str, module: ir.Module, d: int = 0) -> List[st
                     "  %s.assign(reinterpret_cast<const char*>(%s.begin()), %s.size());" % (out, x, x), "}"]
         if t.name == "timestamp":
             return ["%s = ::absl::FromUnixNanos(%s);" % (out, g)]
+        if t.name == "pid":
+            return ["%s = ::myr::Pid::FromBits(%s);" % (out, g)]
         return ["%s = ::absl::Nanoseconds(%s);" % (out, g)]
     if t.kind == "enum":
         return ["%s = static_cast<%s>(%s);" % (out, cpp_type(t, module, qualified=True), g)]

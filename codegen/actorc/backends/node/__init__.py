@@ -24,6 +24,7 @@ _TS_BUILTIN = {
     "uint8": "number", "uint16": "number", "uint32": "number",
     "int64": "bigint", "uint64": "bigint", "float32": "number", "float64": "number",
     "timestamp": "bigint", "duration": "bigint", "string": "string", "bytes": "Uint8Array",
+    "pid": "Pid",  # the runtime's Pid (runtime/pid.js), imported by the .d.ts
 }
 _BIG = ("int64", "uint64")
 
@@ -34,6 +35,10 @@ def output_base(module: ir.Module) -> str:
 
 def import_var(module: ir.Module) -> str:
     return "$" + wm.import_alias(module)
+
+
+def _is_pid(t) -> bool:
+    return t.kind == "builtin" and t.name == "pid"
 
 
 def js_name(path: str) -> str:
@@ -70,12 +75,25 @@ class _Gen:
                 w = f.wrapper
                 wf = w.fields[0]
                 return ["if (%s != null) %s" % (v, self.write_scalar(
-                    wf, "%s.initStruct(%d, %d, %d)" % (b, p.offset, w.layout.data_words, w.layout.pointer_count), v))]
+                    wf, "%s.initStruct(%d, %d, %d)" % (b, p.offset, w.layout.data_words, w.layout.pointer_count),
+                    self.to_wire(inner, v)))]
             body = self.write_ptr(inner, f.entry, b, str(p.offset), v)
             return ["if (%s != null) {" % v] + ["  " + s for s in body] + ["}"]
         if f.kind in wm.wl.DATA_KINDS:
+            if _is_pid(t):
+                return [self.write_scalar(f, b, self.to_wire(t, v))]  # absent: Pid 0
             return [self.write_scalar(f, b, "%s ?? %s" % (v, self.zero(t)))]
         return self.write_ptr(t, f.entry, b, str(p.offset), "%s ?? %s" % (v, self.empty(t)))
+
+    @staticmethod
+    def to_wire(t, v: str) -> str:
+        """The wire value of scalar expression v of type t (a pid: its bits)."""
+        return "$rt.pidBits(%s)" % v if _is_pid(t) else v
+
+    @staticmethod
+    def from_wire(t, e: str) -> str:
+        """The value of type t read as wire value e (a pid from its bits)."""
+        return "new $rt.Pid(%s)" % e if _is_pid(t) else e
 
     def zero(self, t):
         k = wm.scalar_kind(t)
@@ -121,6 +139,8 @@ class _Gen:
             e = t.args[0]
             k = wm.scalar_kind(e)
             if k:
+                if _is_pid(e):
+                    v = "$rt.pidBitsList(%s)" % v
                 return ['%s.setList(%s, "%s", %s);' % (b, i, k, v)]
             if e.kind == "builtin":
                 return ["%s.%s(%s, %s);" % (b, "setTextList" if e.name == "string" else "setDataList", i, v)]
@@ -148,10 +168,11 @@ class _Gen:
         if t.kind == "optional":
             if f.wrapper is not None:
                 wf = f.wrapper.fields[0]
-                return "%s.has(%d) ? %s : null" % (r, p.offset, self.read_scalar(wf, "%s.getStruct(%d)" % (r, p.offset)))
+                value = self.from_wire(t.args[0], self.read_scalar(wf, "%s.getStruct(%d)" % (r, p.offset)))
+                return "%s.has(%d) ? %s : null" % (r, p.offset, value)
             return "%s.has(%d) ? %s : null" % (r, p.offset, self.read_ptr(t.args[0], f.entry, r, p.offset))
         if f.kind in wm.wl.DATA_KINDS:
-            return self.read_scalar(f, r)
+            return self.from_wire(t, self.read_scalar(f, r))
         return self.read_ptr(t, f.entry, r, p.offset)
 
     def read_scalar(self, f: wm.WireField, r: str) -> str:
@@ -176,6 +197,8 @@ class _Gen:
             e = t.args[0]
             k = wm.scalar_kind(e)
             if k:
+                if _is_pid(e):
+                    return '$rt.toPids(%s.asPrims("%s"))' % (lr, k)
                 return '%s.asPrims("%s")' % (lr, k)
             if e.kind == "builtin":
                 return "%s.%s()" % (lr, "asTextList" if e.name == "string" else "asDataList")
@@ -308,6 +331,7 @@ def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[s
         "module_id": common.hex_id(module.id, "n"),
         "doc": _doc(module.doc),
         "imports": imports,
+        "uses_pid": common.uses_builtin(module, "pid"),
         "enums": enums,
         "structs": structs,
         "actors": actor_list,

@@ -119,7 +119,7 @@ class NodeTest(unittest.TestCase):
         with open(shared, "w") as f:
             json.dump(shared_list, f)
         out = self.run_node([os.path.join(HERE, "tests", "bank_test.js"), self.gen, own, shared])
-        self.assertIn("vectors own_vectors.json: 21 byte-identical, decoded and re-encoded\n", out)
+        self.assertIn("vectors own_vectors.json: 24 byte-identical, decoded and re-encoded\n", out)
         self.assertIn("vectors shared_vectors.json: %d byte-identical, decoded and re-encoded\n"
                       % len(shared_list), out)
         self.assertIn("client/servicer: ok\n", out)

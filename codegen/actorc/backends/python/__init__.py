@@ -18,8 +18,10 @@ from .. import common
 
 _ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"))
 
-_PY_SCALARS = {"bool": "bool", "string": "str", "bytes": "bytes", "float32": "float", "float64": "float"}
-_DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", "float64": "0.0"}
+_PY_SCALARS = {"bool": "bool", "string": "str", "bytes": "bytes", "float32": "float", "float64": "float",
+               "pid": "Pid"}
+_DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", "float64": "0.0",
+             "pid": "Pid(0)"}
 
 
 def module_name(display: str) -> str:
@@ -51,6 +53,10 @@ def _note(f) -> str:
     if f.deprecated is not None:
         notes.append(common.deprecation(f.deprecated))
     return common.trailing_comment(notes, "#")
+
+
+def _is_pid(t: ir.TypeRef) -> bool:
+    return t.kind == "builtin" and t.name == "pid"
 
 
 def _py_scalar(name: str) -> str:
@@ -125,6 +131,8 @@ class _Gen:
         k = wire_model.scalar_kind(t)
         if k == "bool":
             return ["%s.set_bool(%d, %s)" % (b, p.bit_offset, v)]
+        if _is_pid(t):
+            v += ".bits"
         return ['%s.set("%s", %d, %s)' % (b, k, p.byte_offset, v)]
 
     def write_ptr(self, t, slot, v, entry, d) -> List[str]:
@@ -154,6 +162,8 @@ class _Gen:
         e = t.args[0]
         sk = wire_model.scalar_kind(e)
         if sk:
+            if _is_pid(e):
+                v = "[%s.bits for %s in %s]" % (el, el, v)
             return ['%s.set_list(%s, "%s", %s)' % (b, i, sk, v)]
         if e.kind == "struct":
             dw, pc = self.layout_of(e.decl)
@@ -190,6 +200,8 @@ class _Gen:
         expr = '%s.get("%s", %d)' % (r, k, p.byte_offset)
         if k == "enum":
             return "_rt.enum_value(%s, %s)" % (self.ref(t.decl), expr)
+        if _is_pid(t):
+            return "Pid(%s)" % expr
         return expr
 
     def read_ptr(self, t, slot, entry, d) -> str:
@@ -211,6 +223,8 @@ class _Gen:
         sk = wire_model.scalar_kind(e)
         if sk == "enum":
             return "[_rt.enum_value(%s, %s) for %s in %s.as_prims(\"enum\")]" % (self.ref(e.decl), x, x, lst)
+        if _is_pid(e):
+            return '[Pid(%s) for %s in %s.as_prims("%s")]' % (x, x, lst, sk)
         if sk:
             return '%s.as_prims("%s")' % (lst, sk)
         if e.kind == "builtin" and e.name == "string":
@@ -285,6 +299,7 @@ def generate(program, module, options) -> Dict[str, str]:
         "module": module,
         "module_doc": module.doc,
         "imports": [module_name(m.display) for m in module.imports],
+        "uses_pid": common.uses_builtin(module, "pid"),
         "enums": [{"name": e.name, "full_name": e.full_name, "id": e.id, "doc": e.doc,
                    "enumerants": [{"name": v.name, "ordinal": v.ordinal, "doc": v.doc, "deprecated": v.deprecated}
                               for v in e.values]} for e in module.enums],

@@ -20,6 +20,7 @@ import testutil  # noqa: E402
 from actorc import ir  # noqa: E402
 from actorc.backends.python import rt  # noqa: E402
 from actorc.wire import capnp_wire  # noqa: E402
+from actorc.wire.pid import Pid  # noqa: E402
 
 GOLDEN = testutil.golden_dir(__file__)
 _TMP = tempfile.TemporaryDirectory()
@@ -65,6 +66,8 @@ def sample(mods, t, variant, depth=0):
             return {"max": 3.4028234663852886e+38, "min": -1.5, "empty": 0.0}[variant]
         if n == "float64":
             return {"max": 1.7976931348623157e+308, "min": -5e-324, "empty": 0.0}[variant]
+        if n == "pid":
+            return {"max": Pid(2**64 - 1), "min": Pid.make(1, 0, 1), "empty": Pid()}[variant]
         if n in ("timestamp", "duration"):
             n = "int64"
         if n.startswith("uint"):
@@ -156,7 +159,7 @@ class PythonBackendTest(unittest.TestCase):
                         self.assertEqual(back, v, "%s %s" % (s.full_name, variant))
                         self.assertEqual(back.encode(), data, "%s %s re-encode" % (s.full_name, variant))
                         count += 1
-        self.assertEqual(count, 3 * 27)  # 6 user + 21 derived structs
+        self.assertEqual(count, 3 * 30)  # 7 user + 23 derived structs
 
     def test_round_trip_shapes(self):
         s = extra.Shapes(
@@ -174,6 +177,35 @@ class PythonBackendTest(unittest.TestCase):
         self.assertIsNone(extra.Shapes.decode(extra.Shapes().encode()).maybeInt)
         self.assertIsNone(back.maybePoint.label)
         self.assertEqual(list(back.nestedMap["b"]), [-1, 3])  # entries written sorted by key
+
+    def test_pid_fields_are_pid_values_defaulting_to_the_invalid_pid(self):
+        p = bank.Pids()
+        self.assertEqual((p.owner, p.standby, p.watchers, p.byRole), (Pid(0), None, [], {}))
+        self.assertIs(bank.Pid, Pid)
+        self.assertEqual(bank.Pids.__annotations__["owner"], "Pid")
+        self.assertNotIn("Pid", vars(common))  # imported only where a pid is used
+        full = bank.Pids(owner=Pid.make(1, 42, 7), standby=Pid(), watchers=[Pid(2**64 - 1), Pid.make(2, 0, 1)],
+                         byRole={"primary": Pid.make(3, 1, 1), "audit": Pid()})
+        back = bank.Pids.decode(full.encode())
+        self.assertEqual(back, full)
+        self.assertIsInstance(back.owner, Pid)
+        self.assertEqual(str(back.owner), "<1.42.7>")
+        self.assertEqual(back.standby, Pid())  # present (the invalid pid), not absent
+        r = bank.BankLocateResults.decode(bank.BankLocateResults(account=Pid.make(7, 8, 9)).encode())
+        self.assertEqual(r.account, Pid.make(7, 8, 9))
+
+    def test_a_pid_is_written_as_its_64_bits(self):
+        # The root struct's data word 0 (bytes 16..24) holds owner's bits, little-endian.
+        data = bank.Pids(owner=Pid.make(1, 2, 3)).encode()
+        self.assertEqual(data[16:24], Pid.make(1, 2, 3).bits.to_bytes(8, "little"))
+        with self.assertRaises(AttributeError):
+            bank.Pids(owner=5).encode()  # an int is not a Pid
+
+    def test_shared_wrapper_and_nested_pid_lists_round_trip(self):
+        s = extra.Shapes(maybeU64=2**64 - 1, maybePid=Pid.make(1, 2, 3), pidLists=[[Pid(1), Pid()], []])
+        back = extra.Shapes.decode(s.encode())
+        self.assertEqual((back.maybeU64, back.maybePid, back.pidLists), (2**64 - 1, Pid.make(1, 2, 3), [[Pid(1), Pid()], []]))
+        self.assertIsNone(extra.Shapes.decode(extra.Shapes().encode()).maybePid)
 
     def test_map_entries_sorted_on_the_wire(self):
         a = bank.Transaction(attributes={"b": b"2", "a": b"1"}).encode()
@@ -202,6 +234,8 @@ class PythonBackendTest(unittest.TestCase):
         if t.kind == "builtin":
             if t.name == "bytes":
                 return bytes.fromhex(v)
+            if t.name == "pid":
+                return Pid(int(v))
             if t.name in ("string", "bool"):
                 return v
             if t.name.startswith("float"):
@@ -251,8 +285,9 @@ class PythonBackendTest(unittest.TestCase):
                 self.assertEqual(testutil.run_capnp(["decode", "--quiet", "--short", vec["schema"], vec["struct"]], d, stdin=value.encode()),
                                  testutil.run_capnp(["decode", "--quiet", "--short", vec["schema"], vec["struct"]], d, stdin=want))
                 names.append(vec["name"])
-        self.assertEqual(len(names), 19)
+        self.assertEqual(len(names), 22)
         self.assertIn("scalars_max", names)
+        self.assertIn("pids_full", names)
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,9 @@ import testutil  # noqa: E402
 from actorc import wire_model  # noqa: E402
 
 I64_MAX, I64_MIN, U64_MAX = 2**63 - 1, -2**63, 2**64 - 1
+# Pids by (node, slot, generation): node << 48 | generation << 27 | slot.
+PID_1_42_7 = (1 << 48) | (7 << 27) | 42
+PID_2_0_1 = (2 << 48) | (1 << 27)
 
 TX_FULL = {
     "id": str(U64_MAX), "kind": "transfer",
@@ -73,6 +76,13 @@ VECTORS = [
     ("account_ping_results", "bank.capnp", "Account.PingResults", {}),
     ("bank_open_params", "bank.capnp", "Bank.OpenParams", {"owner": "Ada", "currency": "dem"}),
     ("bank_open_results", "bank.capnp", "Bank.OpenResults", {"accountId": "18446744073709551615"}),
+    # pid: its 64 bits (node 16 | generation 21 | slot 27), as a decimal string.
+    ("pids_full", "bank.capnp", "Pids", {
+        "owner": str(PID_1_42_7), "standby": str(U64_MAX),
+        "watchers": [str(PID_2_0_1), "0", str(U64_MAX)],
+        "byRole": [["primary", str(PID_1_42_7)], ["audit", "0"], ["", str(PID_2_0_1)]]}),
+    ("pids_empty", "bank.capnp", "Pids", {"owner": "0", "standby": None, "watchers": [], "byRole": []}),
+    ("bank_locate_results", "bank.capnp", "Bank.LocateResults", {"account": str(PID_2_0_1)}),
 ]
 
 

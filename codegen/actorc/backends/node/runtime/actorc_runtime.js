@@ -1,8 +1,10 @@
 // What generated `foo.actor.js` modules require (as "actorc_runtime"): the
-// wire runtime plus the helpers of the actor surface (errors, maps, lists).
+// wire runtime plus the helpers of the actor surface (errors, maps, lists,
+// Pid). Its types: actorc_runtime.d.ts.
 // CommonJS, Node 20, standard library only. See ../README.md.
 "use strict";
 const cw = require("./capnp_wire.js");
+const pid = require("./pid.js");
 
 /** An actor-level failure: an absl status name and a message. */
 class ActorError extends Error {
@@ -87,6 +89,6 @@ function decodeRequest(codec, bytes, what) {
 }
 
 module.exports = {
-  ...cw, ActorError, compareStrings, EMPTY_BYTES, EMPTY_MAP, sortedEntries, toMap, mapLists,
+  ...cw, ...pid, ActorError, compareStrings, EMPTY_BYTES, EMPTY_MAP, sortedEntries, toMap, mapLists,
   encodeWith, decodeWith, decodeRequest,
 };

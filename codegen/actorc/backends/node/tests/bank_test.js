@@ -20,6 +20,7 @@ function untag(v) {
   if (Array.isArray(v)) return v.map(untag);
   if ("$big" in v) return BigInt(v.$big);
   if ("$bytes" in v) return new Uint8Array(Buffer.from(v.$bytes, "hex"));
+  if ("$pid" in v) return new rt.Pid(BigInt(v.$pid));
   if ("$map" in v) return new Map(v.$map.map(([k, x]) => [untag(k), untag(x)]));
   const out = {};
   for (const [k, x] of Object.entries(v)) out[k] = untag(x);
@@ -37,6 +38,9 @@ function subsetEqual(got, want, where) {
     }
   } else if (want instanceof Uint8Array) {
     assert.equal(hex(got), hex(want), where);
+  } else if (want instanceof rt.Pid) {
+    assert.ok(got instanceof rt.Pid, `${where}: not a Pid`);
+    assert.equal(got.bits, want.bits, where);
   } else if (Array.isArray(want)) {
     assert.equal(got.length, want.length, `${where}: length`);
     want.forEach((x, i) => subsetEqual(got[i], x, `${where}[${i}]`));
@@ -67,12 +71,37 @@ console.log(`vectors ${path.basename(file)}: ${vectors.length} byte-identical, d
   const extra = mods.extra;
   const e = extra.Shapes.decode(extra.Shapes.encode({}));
   for (const k of ["maybeInt", "maybeFlag", "maybeColor", "maybeLevel", "maybeTime", "maybeBytes", "maybePoint",
-    "maybeList", "maybeU16", "maybeF32"]) assert.equal(e[k], null, k);
+    "maybeList", "maybeU16", "maybeF32", "maybeU64", "maybePid"]) assert.equal(e[k], null, k);
+  // uint64? and pid? share one wrapper struct; each reads back as its own type.
+  const w = extra.Shapes.decode(extra.Shapes.encode({ maybeU64: 7n, maybePid: new rt.Pid(7n) }));
+  assert.equal(w.maybeU64, 7n);
+  assert.ok(w.maybePid instanceof rt.Pid && w.maybePid.bits === 7n);
   const z = extra.Shapes.decode(extra.Shapes.encode({ maybeInt: 0n, maybeFlag: false, maybeF32: 0 }));
   assert.deepEqual([z.maybeInt, z.maybeFlag, z.maybeF32], [0n, false, 0]);
   const n = extra.Shapes.decode(extra.Shapes.encode({ nestedMap: new Map([["a", new Map([[1, "x"]])]]) }));
   assert.equal(n.nestedMap.get("a").get(1), "x");
-  checks += 13;
+  checks += 16;
+}
+
+// pid: a Pid value (node 16 | generation 21 | slot 27 bits), the invalid pid by default.
+{
+  const p = rt.Pid.make(1, 42, 7);
+  assert.equal(p.bits, (1n << 48n) | (7n << 27n) | 42n);
+  assert.deepEqual([p.node, p.slot, p.generation, p.valid], [1, 42, 7, true]);
+  assert.equal(p.toString(), "<1.42.7>");
+  assert.equal(new rt.Pid().toString(), "<invalid>");
+  assert.ok(rt.Pid.parse("<1.42.7>").equals(p));
+  assert.throws(() => rt.Pid.parse("<1.42.0>"), { name: "SyntaxError" });
+  assert.throws(() => new rt.Pid(1n << 64n), { name: "RangeError" });
+  assert.ok(Object.isFrozen(p));
+  const d = bank.Pids.decode(bank.Pids.encode({}));
+  assert.ok(d.owner instanceof rt.Pid && d.owner.bits === 0n);
+  assert.equal(d.standby, null);
+  assert.deepEqual([d.watchers, d.byRole.size], [[], 0]);
+  const back = bank.Pids.decode(bank.Pids.encode({ owner: p, watchers: [p, new rt.Pid()], byRole: new Map([["x", p]]) }));
+  assert.ok(back.owner.equals(p) && back.watchers[0].equals(p) && back.byRole.get("x").equals(p));
+  assert.throws(() => bank.Pids.encode({ owner: 5n }), { name: "TypeError" }); // a bigint is not a Pid
+  checks += 14;
 }
 
 // Defaults and types of a decoded empty message.

@@ -7,7 +7,8 @@ fields only when present; map entries sorted by key).
 `python3 bank_vectors.py [--shared]` prints JSON (with --shared: the shared
 C++-made vectors of testdata/bank_vectors.json converted to this format): [{name, struct (JS codec name), hex,
 value}] with values in tagged JSON ({"$big": "12"} -> BigInt, {"$bytes":
-hex} -> Uint8Array, {"$map": [[k, v], ...]} -> Map, null = absent).
+hex} -> Uint8Array, {"$map": [[k, v], ...]} -> Map, {"$pid": "12"} -> Pid,
+null = absent). Pids are given here as their 64 bits (ints).
 """
 
 import json
@@ -112,6 +113,8 @@ class Encoder:
         if t.kind == "builtin":
             if t.name in ("int64", "uint64", "timestamp", "duration"):
                 return {"$big": str(v)}
+            if t.name == "pid":
+                return {"$pid": str(v)}
             if t.name == "bytes":
                 return {"$bytes": bytes(v).hex()}
             return v
@@ -129,6 +132,11 @@ class Encoder:
 
 EUR, USD = 0, 1
 DEPOSIT, WITHDRAWAL, TRANSFER = 0, 1, 2
+
+
+def pid(node, slot, generation):
+    """A pid's 64 bits (libs/pid/pid.h: node 16 | generation 21 | slot 27)."""
+    return (node << 48) | (generation << 27) | slot
 
 TX = {
     "id": 2**64 - 1, "kind": TRANSFER, "amount": {"currency": USD, "minorUnits": -2**63},
@@ -161,6 +169,11 @@ VECTORS = [
     ("open_params", "bank", "Bank.OpenParams", {"owner": "ann", "currency": USD}),
     ("open_results", "bank", "Bank.OpenResults", {"accountId": 2**63 + 5}),
     ("money", "common", "Money", {"currency": 2, "minorUnits": -1}),
+    ("pids_full", "bank", "Pids", {"owner": pid(65535, 2**27 - 1, 2**21 - 1), "standby": 0,
+                                   "watchers": [pid(1, 2, 3), 0, pid(0, 0, 1)],
+                                   "byRole": {"b": pid(4, 5, 6), "a": 0}}),
+    ("pids_defaults", "bank", "Pids", {}),
+    ("locate_results", "bank", "Bank.LocateResults", {"account": pid(7, 12345, 2)}),
 ]
 
 SHAPES = {
@@ -172,6 +185,7 @@ SHAPES = {
     "colors": [2, 0, 1], "flags": [True, False, True], "blobs": [b"", b"\x01\x02"],
     "durations": [-1, 0, 2**63 - 1], "maybeU16": 65535, "maybeF32": 0.0,
     "dep": {"level": 1, "tags": {"x": 1, "w": 0}},
+    "maybeU64": 2**64 - 1, "maybePid": pid(1, 2, 3), "pidLists": [[pid(9, 8, 7), 0], []],
 }
 
 EXTRA_VECTORS = [
@@ -195,6 +209,8 @@ def shared_json(enc, t, entry, v):
     if t.kind == "builtin":
         if t.name in ("int64", "uint64", "timestamp", "duration"):
             return {"$big": str(int(v))}
+        if t.name == "pid":
+            return {"$pid": str(int(v))}
         if t.name == "bytes":
             return {"$bytes": v}
         return v

@@ -62,6 +62,20 @@ struct Scalars @0xd7babefd86eeed17 {
   }
 }
 
+# Actor process ids (`pid`) in every position, for the wire test vectors.
+struct Pids @0x9d5755daa22dec5f {
+  owner @0 :UInt64;  # pid: node 16 | generation 21 | slot 27 bits
+  standby @1 :OptionalUInt64;  # optional: null = absent; pid: node 16 | generation 21 | slot 27 bits
+  watchers @2 :List(UInt64);
+  byRole @3 :List(ByRoleEntry);  # map<string, pid>, entries sorted by key
+
+  # An entry of map field `byRole` (encoders write entries sorted by key).
+  struct ByRoleEntry @0xbe15c020c3691a68 {
+    key @0 :Text;
+    value @1 :UInt64;  # pid: node 16 | generation 21 | slot 27 bits
+  }
+}
+
 # A bank account. Each account is one actor.
 # Actor myr.bank.Account: a struct without fields holding its methods' messages.
 struct Account @0xe00844359dbde9b4 {
@@ -146,4 +160,20 @@ struct Bank @0xd8b295c806bf82d2 {
   struct OpenLegacyParams @0xf3c5e2b18183acf0 {
     owner @0 :Text;
   }
+
+  # Where an account's actor runs (the invalid pid if the account is closed).
+  # Parameters of call locate @2.
+  struct LocateParams @0xbbed4b682034ddf7 {
+    accountId @0 :UInt64;
+  }
+
+  # Results of call locate @2.
+  struct LocateResults @0xc83d2059a81941bf {
+    account @0 :UInt64;  # pid: node 16 | generation 21 | slot 27 bits
+  }
+}
+
+# An optional UInt64: a null pointer to it means absent.
+struct OptionalUInt64 @0x94847d9981c8691b {
+  value @0 :UInt64;
 }

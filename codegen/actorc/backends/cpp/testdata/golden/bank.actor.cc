@@ -197,6 +197,71 @@ absl::StatusOr<::myr::bank::Scalars> FromWire(::myr::bank::wire::Scalars::Reader
   return out;
 }
 
+void ToWire(const ::myr::bank::Pids& v, ::myr::bank::wire::Pids::Builder b) {
+  b.setOwner(v.owner.bits());
+  if (v.standby.has_value()) {
+    auto w0 = b.initStandby();
+    w0.setValue((*v.standby).bits());
+  }
+  {
+    auto l0 = b.initWatchers(static_cast<unsigned>(v.watchers.size()));
+    for (unsigned i0 = 0; i0 < v.watchers.size(); ++i0) {
+      l0.set(i0, v.watchers[i0].bits());
+    }
+  }
+  {
+    // std::map iterates in key order: entries are written sorted by key.
+    auto l0 = b.initByRole(static_cast<unsigned>(v.byRole.size()));
+    unsigned i0 = 0;
+    for (const auto& [k0, v0] : v.byRole) {
+      auto e0 = l0[i0++];
+      e0.setKey(::capnp::Text::Reader(k0.data(), k0.size()));
+      e0.setValue(v0.bits());
+    }
+  }
+}
+
+void ReadWire(::myr::bank::wire::Pids::Reader r, ::myr::bank::Pids& out) {
+  out.owner = ::myr::Pid::FromBits(r.getOwner());
+  out.standby.reset();
+  if (r.hasStandby()) {
+    out.standby.emplace();
+    (*out.standby) = ::myr::Pid::FromBits(r.getStandby().getValue());
+  }
+  {
+    auto l0 = r.getWatchers();
+    out.watchers.clear();
+    out.watchers.resize(l0.size());
+    for (unsigned i0 = 0; i0 < l0.size(); ++i0) {
+      out.watchers[i0] = ::myr::Pid::FromBits(l0[i0]);
+    }
+  }
+  {
+    auto l0 = r.getByRole();
+    out.byRole.clear();
+    for (auto e0 : l0) {
+      std::string k0{};
+      ::myr::Pid v0{};
+      {
+        auto t1 = e0.getKey();
+        k0.assign(t1.cStr(), t1.size());
+      }
+      v0 = ::myr::Pid::FromBits(e0.getValue());
+      out.byRole.emplace(std::move(k0), std::move(v0));
+    }
+  }
+}
+
+absl::StatusOr<::myr::bank::Pids> FromWire(::myr::bank::wire::Pids::Reader r) {
+  ::myr::bank::Pids out{};
+  try {
+    ReadWire(r, out);
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed myr::bank::wire::Pids: ", e.getDescription().cStr()));
+  }
+  return out;
+}
+
 void ToWire(const ::myr::bank::Account::Balance& v, ::myr::bank::wire::Account::BalanceParams::Builder b) {
   (void)v;
   (void)b;
@@ -459,6 +524,42 @@ absl::StatusOr<::myr::bank::Bank::OpenLegacy> FromWire(::myr::bank::wire::Bank::
     ReadWire(r, out);
   } catch (const kj::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("malformed myr::bank::wire::Bank::OpenLegacyParams: ", e.getDescription().cStr()));
+  }
+  return out;
+}
+
+void ToWire(const ::myr::bank::Bank::Locate& v, ::myr::bank::wire::Bank::LocateParams::Builder b) {
+  b.setAccountId(v.accountId);
+}
+
+void ReadWire(::myr::bank::wire::Bank::LocateParams::Reader r, ::myr::bank::Bank::Locate& out) {
+  out.accountId = r.getAccountId();
+}
+
+absl::StatusOr<::myr::bank::Bank::Locate> FromWire(::myr::bank::wire::Bank::LocateParams::Reader r) {
+  ::myr::bank::Bank::Locate out{};
+  try {
+    ReadWire(r, out);
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed myr::bank::wire::Bank::LocateParams: ", e.getDescription().cStr()));
+  }
+  return out;
+}
+
+void ToWire(const ::myr::Pid& v, ::myr::bank::wire::Bank::LocateResults::Builder b) {
+  b.setAccount(v.bits());
+}
+
+void ReadWire(::myr::bank::wire::Bank::LocateResults::Reader r, ::myr::Pid& out) {
+  out = ::myr::Pid::FromBits(r.getAccount());
+}
+
+absl::StatusOr<::myr::Pid> FromWire(::myr::bank::wire::Bank::LocateResults::Reader r) {
+  ::myr::Pid out{};
+  try {
+    ReadWire(r, out);
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed myr::bank::wire::Bank::LocateResults: ", e.getDescription().cStr()));
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
+#include "libs/pid/pid.h"
 #include "libs/sched/runtime.h"
 #include "common.actor.h"
 #include "bank.capnp.h"
@@ -85,6 +86,16 @@ struct Scalars {
   std::map<int64_t, Transaction> byKey{};
 
   friend bool operator==(const Scalars&, const Scalars&) = default;
+};
+
+/// Actor process ids (`pid`) in every position, for the wire test vectors.
+struct Pids {
+  ::myr::Pid owner{};
+  std::optional<::myr::Pid> standby{};
+  std::vector<::myr::Pid> watchers{};
+  std::map<std::string, ::myr::Pid> byRole{};
+
+  friend bool operator==(const Pids&, const Pids&) = default;
 };
 
 /// A bank account. Each account is one actor.
@@ -420,6 +431,16 @@ struct Bank {
 
     friend bool operator==(const OpenLegacy&, const OpenLegacy&) = default;
   };
+
+  /// Where an account's actor runs (the invalid pid if the account is closed).
+  // call locate @2, reentrant
+  struct Locate {
+    static constexpr uint16_t kOrdinal = 2;
+    using Reply = ::myr::Pid;
+    uint64_t accountId{};
+
+    friend bool operator==(const Locate&, const Locate&) = default;
+  };
 };
 
 // The typed interface of actor Bank: derive an implementation as
@@ -427,9 +448,10 @@ struct Bank {
 // with one Handle overload per method:
 //   uint64_t Handle(Bank::Open&);  // or StatusOr / Status / Task<...>
 //   void Handle(Bank::OpenLegacy&);  // or Task<void>
+//   ::myr::Pid Handle(Bank::Locate&);  // or StatusOr / Status / Task<...>
 // Mailbox: unbounded; spawn with DefaultSpawnOptions().
 template <typename Derived>
-class BankActor : public ::myr::Actor<Derived, Bank::Open, Bank::OpenLegacy> {
+class BankActor : public ::myr::Actor<Derived, Bank::Open, Bank::OpenLegacy, Bank::Locate> {
  public:
   // Interface (from myr::Actor) is the Ref type Spawn returns.
   static constexpr uint64_t kTypeId = Bank::kTypeId;
@@ -450,6 +472,10 @@ class BankActor : public ::myr::Actor<Derived, Bank::Open, Bank::OpenLegacy> {
   static constexpr bool kOpenLegacyReadOnly = false;
   static constexpr bool kOpenLegacyReentrant = true;
 
+  // locate: may change state, reentrant, timeout ::myr::actorc_support::kDefaultTimeout.
+  static constexpr bool kLocateReadOnly = false;
+  static constexpr bool kLocateReentrant = true;
+
  protected:
   BankActor() {
     // A readable error for a missing handler (instead of one from deep
@@ -460,6 +486,9 @@ class BankActor : public ::myr::Actor<Derived, Bank::Open, Bank::OpenLegacy> {
     static_assert(requires(Derived& d, Bank::OpenLegacy& m) { d.Handle(m); },
                   "BankActor: the implementation must declare a handler "
                   "Handle(Bank::OpenLegacy&) (method 'openLegacy')");
+    static_assert(requires(Derived& d, Bank::Locate& m) { d.Handle(m); },
+                  "BankActor: the implementation must declare a handler "
+                  "Handle(Bank::Locate&) (method 'locate')");
   }
 };
 
@@ -470,8 +499,9 @@ class BankActor : public ::myr::Actor<Derived, Bank::Open, Bank::OpenLegacy> {
 // locals (see "A compiler bug to step around" in docs/programming-model.md).
 class BankClient {
  public:
-  using Interface = ::myr::Ref<Bank::Open, Bank::OpenLegacy>;
+  using Interface = ::myr::Ref<Bank::Open, Bank::OpenLegacy, Bank::Locate>;
   static constexpr absl::Duration kOpenTimeout = ::myr::actorc_support::kDefaultTimeout;
+  static constexpr absl::Duration kLocateTimeout = ::myr::actorc_support::kDefaultTimeout;
 
   BankClient() = default;
   BankClient(::myr::Runtime& rt, Interface ref) : rt_(&rt), ref_(ref) {}
@@ -511,6 +541,20 @@ class BankClient {
     return rt_->Send(ref_, std::move(msg));
   }
 
+  /// Where an account's actor runs (the invalid pid if the account is closed).
+  // Blocking (plain threads only): waits up to `timeout` on rt.Call.
+  absl::StatusOr<::myr::Pid> Locate(uint64_t accountId, absl::Duration timeout = kLocateTimeout) const {
+    Bank::Locate msg;
+    msg.accountId = accountId;
+    return rt_->Call(ref_, std::move(msg), timeout);
+  }
+  // From a handler of `self`: co_await yields absl::StatusOr<::myr::Pid>.
+  auto AsyncLocate(::myr::ActorBase& self, uint64_t accountId, absl::Duration timeout = kLocateTimeout) const {
+    Bank::Locate msg;
+    msg.accountId = accountId;
+    return ::myr::actorc_support::Access::CallFrom(self, ref_.pid(), std::move(msg), timeout);
+  }
+
  private:
   ::myr::Runtime* rt_ = nullptr;
   Interface ref_;
@@ -534,6 +578,10 @@ absl::StatusOr<::myr::bank::Transaction> FromWire(::myr::bank::wire::Transaction
 void ToWire(const ::myr::bank::Scalars& v, ::myr::bank::wire::Scalars::Builder b);
 void ReadWire(::myr::bank::wire::Scalars::Reader r, ::myr::bank::Scalars& out);
 absl::StatusOr<::myr::bank::Scalars> FromWire(::myr::bank::wire::Scalars::Reader r);
+
+void ToWire(const ::myr::bank::Pids& v, ::myr::bank::wire::Pids::Builder b);
+void ReadWire(::myr::bank::wire::Pids::Reader r, ::myr::bank::Pids& out);
+absl::StatusOr<::myr::bank::Pids> FromWire(::myr::bank::wire::Pids::Reader r);
 
 void ToWire(const ::myr::bank::Account::Balance& v, ::myr::bank::wire::Account::BalanceParams::Builder b);
 void ReadWire(::myr::bank::wire::Account::BalanceParams::Reader r, ::myr::bank::Account::Balance& out);
@@ -586,6 +634,14 @@ absl::StatusOr<uint64_t> FromWire(::myr::bank::wire::Bank::OpenResults::Reader r
 void ToWire(const ::myr::bank::Bank::OpenLegacy& v, ::myr::bank::wire::Bank::OpenLegacyParams::Builder b);
 void ReadWire(::myr::bank::wire::Bank::OpenLegacyParams::Reader r, ::myr::bank::Bank::OpenLegacy& out);
 absl::StatusOr<::myr::bank::Bank::OpenLegacy> FromWire(::myr::bank::wire::Bank::OpenLegacyParams::Reader r);
+
+void ToWire(const ::myr::bank::Bank::Locate& v, ::myr::bank::wire::Bank::LocateParams::Builder b);
+void ReadWire(::myr::bank::wire::Bank::LocateParams::Reader r, ::myr::bank::Bank::Locate& out);
+absl::StatusOr<::myr::bank::Bank::Locate> FromWire(::myr::bank::wire::Bank::LocateParams::Reader r);
+
+void ToWire(const ::myr::Pid& v, ::myr::bank::wire::Bank::LocateResults::Builder b);
+void ReadWire(::myr::bank::wire::Bank::LocateResults::Reader r, ::myr::Pid& out);
+absl::StatusOr<::myr::Pid> FromWire(::myr::bank::wire::Bank::LocateResults::Reader r);
 
 }  // namespace wire
 

@@ -150,6 +150,25 @@ void ToWire(const ::myr::extra::Shapes& v, ::myr::extra::wire::Shapes::Builder b
     w0.setValue((*v.maybeF32));
   }
   ToWire(v.dep, b.initDep());
+  if (v.maybeU64.has_value()) {
+    auto w0 = b.initMaybeU64();
+    w0.setValue((*v.maybeU64));
+  }
+  if (v.maybePid.has_value()) {
+    auto w0 = b.initMaybePid();
+    w0.setValue((*v.maybePid).bits());
+  }
+  {
+    auto l0 = b.initPidLists(static_cast<unsigned>(v.pidLists.size()));
+    for (unsigned i0 = 0; i0 < v.pidLists.size(); ++i0) {
+      {
+        auto l1 = l0.init(i0, static_cast<unsigned>(v.pidLists[i0].size()));
+        for (unsigned i1 = 0; i1 < v.pidLists[i0].size(); ++i1) {
+          l1.set(i1, v.pidLists[i0][i1].bits());
+        }
+      }
+    }
+  }
 }
 
 void ReadWire(::myr::extra::wire::Shapes::Reader r, ::myr::extra::Shapes& out) {
@@ -302,6 +321,31 @@ void ReadWire(::myr::extra::wire::Shapes::Reader r, ::myr::extra::Shapes& out) {
     (*out.maybeF32) = r.getMaybeF32().getValue();
   }
   ReadWire(r.getDep(), out.dep);
+  out.maybeU64.reset();
+  if (r.hasMaybeU64()) {
+    out.maybeU64.emplace();
+    (*out.maybeU64) = r.getMaybeU64().getValue();
+  }
+  out.maybePid.reset();
+  if (r.hasMaybePid()) {
+    out.maybePid.emplace();
+    (*out.maybePid) = ::myr::Pid::FromBits(r.getMaybePid().getValue());
+  }
+  {
+    auto l0 = r.getPidLists();
+    out.pidLists.clear();
+    out.pidLists.resize(l0.size());
+    for (unsigned i0 = 0; i0 < l0.size(); ++i0) {
+      {
+        auto l1 = l0[i0];
+        out.pidLists[i0].clear();
+        out.pidLists[i0].resize(l1.size());
+        for (unsigned i1 = 0; i1 < l1.size(); ++i1) {
+          out.pidLists[i0][i1] = ::myr::Pid::FromBits(l1[i1]);
+        }
+      }
+    }
+  }
 }
 
 absl::StatusOr<::myr::extra::Shapes> FromWire(::myr::extra::wire::Shapes::Reader r) {

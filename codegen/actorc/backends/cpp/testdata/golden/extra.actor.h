@@ -5,7 +5,8 @@
 // codegen/actorc/backends/cpp/README.md.
 //
 /// Features bank.actor does not use: optional scalars (wrapper structs),
-/// nested maps, lists of maps and structs, imported enums in optionals.
+/// nested maps, lists of maps and structs, imported enums in optionals,
+/// a wrapper shared by two types (uint64? and pid?), lists of lists of pids.
 #ifndef MYR_ACTORC_MYR_EXTRA_EXTRA_ACTOR_H_
 #define MYR_ACTORC_MYR_EXTRA_EXTRA_ACTOR_H_
 
@@ -20,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
+#include "libs/pid/pid.h"
 #include "libs/sched/runtime.h"
 #include "extra_dep.actor.h"
 #include "extra.capnp.h"
@@ -74,6 +76,9 @@ struct Shapes {
   std::optional<uint16_t> maybeU16{};
   std::optional<float> maybeF32{};
   ::myr::dep::Tagged dep{};
+  std::optional<uint64_t> maybeU64{};
+  std::optional<::myr::Pid> maybePid{};
+  std::vector<std::vector<::myr::Pid>> pidLists{};
 
   friend bool operator==(const Shapes&, const Shapes&) = default;
 };

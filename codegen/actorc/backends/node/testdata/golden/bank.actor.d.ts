@@ -3,6 +3,7 @@
  * The bank example: one actor per account, using every IDL feature.
  */
 // Package myr.bank: the types of myr.bank's generated Node module.
+import { Pid } from "actorc_runtime";
 import * as $Common from "./common.actor";
 
 /** Reader limits (capnp's ReaderOptions). */
@@ -107,6 +108,23 @@ export interface Scalars_ByKeyEntry {
 }
 export declare const Scalars_ByKeyEntry: StructCodec<Scalars_ByKeyEntry>;
 
+/**
+ * Actor process ids (`pid`) in every position, for the wire test vectors.
+ */
+export interface Pids {
+  owner: Pid;
+  standby: Pid | null;
+  watchers: Array<Pid>;
+  byRole: Map<string, Pid>;
+}
+export declare const Pids: StructCodec<Pids>;
+
+export interface Pids_ByRoleEntry {
+  key: string;
+  value: Pid;
+}
+export declare const Pids_ByRoleEntry: StructCodec<Pids_ByRoleEntry>;
+
 export interface Account_BalanceParams {
 }
 export declare const Account_BalanceParams: StructCodec<Account_BalanceParams>;
@@ -178,6 +196,21 @@ export interface Bank_OpenLegacyParams {
   owner: string;
 }
 export declare const Bank_OpenLegacyParams: StructCodec<Bank_OpenLegacyParams>;
+
+export interface Bank_LocateParams {
+  accountId: bigint;
+}
+export declare const Bank_LocateParams: StructCodec<Bank_LocateParams>;
+
+export interface Bank_LocateResults {
+  account: Pid;
+}
+export declare const Bank_LocateResults: StructCodec<Bank_LocateResults>;
+
+export interface OptionalUInt64 {
+  value: bigint;
+}
+export declare const OptionalUInt64: StructCodec<OptionalUInt64>;
 
 export interface AccountMethodInfo {
   readonly ordinal: number;
@@ -296,6 +329,7 @@ export declare const Bank: {
   readonly METHODS: {
     readonly open: BankMethodInfo;
     readonly openLegacy: BankMethodInfo;
+    readonly locate: BankMethodInfo;
   };
 };
 
@@ -313,6 +347,10 @@ export declare class BankClient {
    * @deprecated use open
    */
   openLegacy(owner: string): void;
+  /**
+   * Where an account's actor runs (the invalid pid if the account is closed).
+   */
+  locate(accountId: bigint, options?: CallOptions): Promise<Bank_LocateResults>;
 }
 
 /**
@@ -327,6 +365,10 @@ export declare class BankServicer {
    * @deprecated use open
    */
   openLegacy(owner: string): Promise<void>;
+  /**
+   * Where an account's actor runs (the invalid pid if the account is closed).
+   */
+  locate(accountId: bigint): Promise<Bank_LocateResults>;
   /** Runs method `method` on an encoded request (see the .js for the result per kind). */
   dispatch(method: number, payload: Uint8Array): Promise<Uint8Array | undefined> | AsyncIterable<Uint8Array>;
 }

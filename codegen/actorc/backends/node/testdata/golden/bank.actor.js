@@ -189,6 +189,66 @@ const Scalars_ByKeyEntry = Object.freeze({
 });
 
 /**
+ * Actor process ids (`pid`) in every position, for the wire test vectors.
+ *
+ * Codec of Pids (1 data words, 3 pointers).
+ */
+const Pids = Object.freeze({
+  TYPE_ID: 0x9d5755daa22dec5fn,
+  DATA_WORDS: 1,
+  POINTER_COUNT: 3,
+  /** Writes `v` into StructBuilder `b` (fields in ordinal order, depth first). */
+  _write(b, v) {
+    b.set("uint64", 0, $rt.pidBits(v.owner));
+    if (v.standby != null) b.initStruct(0, 1, 0).set("uint64", 0, $rt.pidBits(v.standby));
+    b.setList(1, "uint64", $rt.pidBitsList(v.watchers ?? []));
+    {
+      const es11 = $rt.sortedEntries(v.byRole ?? $rt.EMPTY_MAP);
+      const l12 = b.initStructList(2, es11.length, Pids_ByRoleEntry.DATA_WORDS, Pids_ByRoleEntry.POINTER_COUNT);
+      for (let j13 = 0; j13 < es11.length; j13++) Pids_ByRoleEntry._write(l12.get(j13), {key: es11[j13][0], value: es11[j13][1]});
+    }
+  },
+  /** Reads a plain object from StructReader `r` (absent fields: defaults). */
+  _read(r) {
+    return {
+      owner: new $rt.Pid(r.get("uint64", 0)),
+      standby: r.has(0) ? new $rt.Pid(r.getStruct(0).get("uint64", 0)) : null,
+      watchers: $rt.toPids(r.getList(1).asPrims("uint64")),
+      byRole: $rt.toMap(r.getList(2).asStructs(), Pids_ByRoleEntry),
+    };
+  },
+  /** The value as a capnp message (standard framing, one segment). */
+  encode(v) { return $rt.encodeWith(this, v); },
+  /** Decodes a framed message (zero-copy for bytes fields); throws WireError. */
+  decode(bytes, options) { return $rt.decodeWith(this, bytes, options); },
+});
+
+/**
+ * Codec of Pids.ByRoleEntry (1 data words, 1 pointers).
+ */
+const Pids_ByRoleEntry = Object.freeze({
+  TYPE_ID: 0xbe15c020c3691a68n,
+  DATA_WORDS: 1,
+  POINTER_COUNT: 1,
+  /** Writes `v` into StructBuilder `b` (fields in ordinal order, depth first). */
+  _write(b, v) {
+    b.setText(0, v.key ?? "");
+    b.set("uint64", 0, $rt.pidBits(v.value));
+  },
+  /** Reads a plain object from StructReader `r` (absent fields: defaults). */
+  _read(r) {
+    return {
+      key: r.getList(0).asText(),
+      value: new $rt.Pid(r.get("uint64", 0)),
+    };
+  },
+  /** The value as a capnp message (standard framing, one segment). */
+  encode(v) { return $rt.encodeWith(this, v); },
+  /** Decodes a framed message (zero-copy for bytes fields); throws WireError. */
+  decode(bytes, options) { return $rt.decodeWith(this, bytes, options); },
+});
+
+/**
  * Codec of Account.BalanceParams (0 data words, 0 pointers).
  */
 const Account_BalanceParams = Object.freeze({
@@ -517,6 +577,75 @@ const Bank_OpenLegacyParams = Object.freeze({
 });
 
 /**
+ * Codec of Bank.LocateParams (1 data words, 0 pointers).
+ */
+const Bank_LocateParams = Object.freeze({
+  TYPE_ID: 0xbbed4b682034ddf7n,
+  DATA_WORDS: 1,
+  POINTER_COUNT: 0,
+  /** Writes `v` into StructBuilder `b` (fields in ordinal order, depth first). */
+  _write(b, v) {
+    b.set("uint64", 0, v.accountId ?? 0n);
+  },
+  /** Reads a plain object from StructReader `r` (absent fields: defaults). */
+  _read(r) {
+    return {
+      accountId: r.get("uint64", 0),
+    };
+  },
+  /** The value as a capnp message (standard framing, one segment). */
+  encode(v) { return $rt.encodeWith(this, v); },
+  /** Decodes a framed message (zero-copy for bytes fields); throws WireError. */
+  decode(bytes, options) { return $rt.decodeWith(this, bytes, options); },
+});
+
+/**
+ * Codec of Bank.LocateResults (1 data words, 0 pointers).
+ */
+const Bank_LocateResults = Object.freeze({
+  TYPE_ID: 0xc83d2059a81941bfn,
+  DATA_WORDS: 1,
+  POINTER_COUNT: 0,
+  /** Writes `v` into StructBuilder `b` (fields in ordinal order, depth first). */
+  _write(b, v) {
+    b.set("uint64", 0, $rt.pidBits(v.account));
+  },
+  /** Reads a plain object from StructReader `r` (absent fields: defaults). */
+  _read(r) {
+    return {
+      account: new $rt.Pid(r.get("uint64", 0)),
+    };
+  },
+  /** The value as a capnp message (standard framing, one segment). */
+  encode(v) { return $rt.encodeWith(this, v); },
+  /** Decodes a framed message (zero-copy for bytes fields); throws WireError. */
+  decode(bytes, options) { return $rt.decodeWith(this, bytes, options); },
+});
+
+/**
+ * Codec of OptionalUInt64 (1 data words, 0 pointers).
+ */
+const OptionalUInt64 = Object.freeze({
+  TYPE_ID: 0x94847d9981c8691bn,
+  DATA_WORDS: 1,
+  POINTER_COUNT: 0,
+  /** Writes `v` into StructBuilder `b` (fields in ordinal order, depth first). */
+  _write(b, v) {
+    b.set("uint64", 0, v.value ?? 0n);
+  },
+  /** Reads a plain object from StructReader `r` (absent fields: defaults). */
+  _read(r) {
+    return {
+      value: r.get("uint64", 0),
+    };
+  },
+  /** The value as a capnp message (standard framing, one segment). */
+  encode(v) { return $rt.encodeWith(this, v); },
+  /** Decodes a framed message (zero-copy for bytes fields); throws WireError. */
+  decode(bytes, options) { return $rt.decodeWith(this, bytes, options); },
+});
+
+/**
  * A bank account. Each account is one actor.
  */
 const Account = Object.freeze({
@@ -720,6 +849,7 @@ const Bank = Object.freeze({
   METHODS: Object.freeze({
     open: Object.freeze({ordinal: 0, kind: "call", timeout: null, readonly: false, reentrant: true}),
     openLegacy: Object.freeze({ordinal: 1, kind: "cast", timeout: null, readonly: false, reentrant: true}),
+    locate: Object.freeze({ordinal: 2, kind: "call", timeout: null, readonly: false, reentrant: true}),
   }),
 });
 
@@ -747,6 +877,16 @@ class BankClient {
   openLegacy(owner) {
     this.transport.cast(this.target, Bank.ACTOR_ID, 1, Bank_OpenLegacyParams.encode({owner}));
   }
+
+  /**
+   * Where an account's actor runs (the invalid pid if the account is closed).
+   */
+  async locate(accountId, options = {}) {
+    const payload = Bank_LocateParams.encode({accountId});
+    const timeout = options.timeout === undefined ? null : options.timeout;
+    const reply = await this.transport.call(this.target, Bank.ACTOR_ID, 2, payload, timeout);
+    return Bank_LocateResults.decode(reply);
+  }
 }
 
 /**
@@ -765,6 +905,13 @@ class BankServicer {
    */
   async openLegacy(owner) {
     throw new $rt.ActorError("UNIMPLEMENTED", "myr.bank.Bank.openLegacy is not implemented");
+  }
+
+  /**
+   * Where an account's actor runs (the invalid pid if the account is closed).
+   */
+  async locate(accountId) {
+    throw new $rt.ActorError("UNIMPLEMENTED", "myr.bank.Bank.locate is not implemented");
   }
 
   /**
@@ -787,6 +934,12 @@ class BankServicer {
           return undefined;
         })();
       }
+      case 2: {
+        return (async () => {
+          const p = $rt.decodeRequest(Bank_LocateParams, payload, "myr.bank.Bank.locate");
+          return Bank_LocateResults.encode(await this.locate(p.accountId));
+        })();
+      }
       default:
         throw new $rt.ActorError("UNIMPLEMENTED", `myr.bank.Bank has no method ${method}`);
     }
@@ -800,6 +953,8 @@ module.exports = {
   Transaction_AttributesEntry,
   Scalars,
   Scalars_ByKeyEntry,
+  Pids,
+  Pids_ByRoleEntry,
   Account_BalanceParams,
   Account_BalanceResults,
   Account_DepositParams,
@@ -814,6 +969,9 @@ module.exports = {
   Bank_OpenParams,
   Bank_OpenResults,
   Bank_OpenLegacyParams,
+  Bank_LocateParams,
+  Bank_LocateResults,
+  OptionalUInt64,
   Account, AccountClient, AccountServicer,
   Bank, BankClient, BankServicer,
 };

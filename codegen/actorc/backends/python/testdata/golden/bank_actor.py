@@ -10,6 +10,7 @@ from typing import Any, AsyncIterator
 
 from actorc.backends.python import rt as _rt
 from actorc.wire import capnp_wire as _cw
+from actorc.wire.pid import Pid
 import common_actor as _common_actor
 
 ActorError = _rt.ActorError
@@ -169,6 +170,47 @@ class Scalars:
             d=r.get("int64", 56),
             nested=[_l0.list_at(_i0).as_prims("int32") for _l0 in (r.get_list(2),) for _i0 in range(len(_l0))],
             byKey={_x0.get("int64", 0): Transaction._read(_x0.get_struct(0)) for _x0 in r.get_list(3).as_structs()},
+        )
+
+
+@dataclasses.dataclass(slots=True, kw_only=True)
+class Pids:
+    """Actor process ids (`pid`) in every position, for the wire test vectors."""
+    # myr.bank.Pids (capnp id 0x9d5755daa22dec5f): 1 data words, 3 pointers.
+    owner: Pid = Pid(0)
+    standby: Pid | None = None
+    watchers: list[Pid] = dataclasses.field(default_factory=list)
+    byRole: dict[str, Pid] = dataclasses.field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        """This value as a capnp message (standard framing, one segment)."""
+        mb = _cw.MessageBuilder()
+        self._write(mb.init_root(1, 3))
+        return mb.to_bytes()
+
+    @classmethod
+    def decode(cls, buf) -> Pids:
+        """Reads a capnp message (raises capnp_wire.WireError if malformed)."""
+        return cls._read(_cw.MessageReader(buf).root())
+
+    def _write(self, b: _cw.StructBuilder) -> None:
+        b.set("uint64", 0, self.owner.bits)
+        if self.standby is not None:
+            b.init_struct(0, 1, 0).set("uint64", 0, self.standby.bits)
+        b.set_list(1, "uint64", [_e0.bits for _e0 in self.watchers])
+        _l0 = b.init_struct_list(2, len(self.byRole), 1, 1)
+        for _i0, (_k0, _v0) in enumerate(sorted(self.byRole.items())):
+            _e0 = _l0[_i0]
+            _e0.set_text(0, _k0)
+            _e0.set("uint64", 0, _v0.bits)
+
+    @classmethod
+    def _read(cls, r: _cw.StructReader) -> Pids:
+        return cls(
+            owner=Pid(r.get("uint64", 0)),
+            standby=(Pid(r.get_struct(0).get("uint64", 0)) if r.has(0) else None),
+            watchers=[Pid(_x0) for _x0 in r.get_list(1).as_prims("uint64")],
+            byRole={_x0.get_list(0).as_text(): Pid(_x0.get("uint64", 0)) for _x0 in r.get_list(2).as_structs()},
         )
 
 
@@ -543,6 +585,58 @@ class BankOpenLegacyParams:
         )
 
 
+@dataclasses.dataclass(slots=True, kw_only=True)
+class BankLocateParams:
+    # myr.bank.Bank.LocateParams (capnp id 0xbbed4b682034ddf7): 1 data words, 0 pointers.
+    accountId: int = 0  # uint64
+
+    def encode(self) -> bytes:
+        """This value as a capnp message (standard framing, one segment)."""
+        mb = _cw.MessageBuilder()
+        self._write(mb.init_root(1, 0))
+        return mb.to_bytes()
+
+    @classmethod
+    def decode(cls, buf) -> BankLocateParams:
+        """Reads a capnp message (raises capnp_wire.WireError if malformed)."""
+        return cls._read(_cw.MessageReader(buf).root())
+
+    def _write(self, b: _cw.StructBuilder) -> None:
+        b.set("uint64", 0, self.accountId)
+
+    @classmethod
+    def _read(cls, r: _cw.StructReader) -> BankLocateParams:
+        return cls(
+            accountId=r.get("uint64", 0),
+        )
+
+
+@dataclasses.dataclass(slots=True, kw_only=True)
+class BankLocateResults:
+    # myr.bank.Bank.LocateResults (capnp id 0xc83d2059a81941bf): 1 data words, 0 pointers.
+    account: Pid = Pid(0)
+
+    def encode(self) -> bytes:
+        """This value as a capnp message (standard framing, one segment)."""
+        mb = _cw.MessageBuilder()
+        self._write(mb.init_root(1, 0))
+        return mb.to_bytes()
+
+    @classmethod
+    def decode(cls, buf) -> BankLocateResults:
+        """Reads a capnp message (raises capnp_wire.WireError if malformed)."""
+        return cls._read(_cw.MessageReader(buf).root())
+
+    def _write(self, b: _cw.StructBuilder) -> None:
+        b.set("uint64", 0, self.account.bits)
+
+    @classmethod
+    def _read(cls, r: _cw.StructReader) -> BankLocateResults:
+        return cls(
+            account=Pid(r.get("uint64", 0)),
+        )
+
+
 class AccountClient:
     """Client of actor myr.bank.Account: A bank account. Each account is one actor.
 
@@ -692,6 +786,12 @@ class BankClient:
         _payload = BankOpenLegacyParams(owner=owner).encode()
         _rt.cast(self._transport, self._target, 0xd8b295c806bf82d2, 1, _payload)
 
+    async def locate(self, accountId: int, *, timeout: float | None = None) -> Pid:
+        """Where an account's actor runs (the invalid pid if the account is closed)."""
+        _payload = BankLocateParams(accountId=accountId).encode()
+        _reply = await _rt.call(self._transport, self._target, 0xd8b295c806bf82d2, 2, _payload, timeout)
+        return BankLocateResults.decode(_reply).account
+
 
 class BankServicer(abc.ABC):
     """Implements actor myr.bank.Bank in Python (mailbox unbounded).
@@ -711,6 +811,11 @@ class BankServicer(abc.ABC):
     async def openLegacy(self, owner: str) -> None:
         raise NotImplementedError
 
+    @abc.abstractmethod
+    async def locate(self, accountId: int) -> Pid:
+        """Where an account's actor runs (the invalid pid if the account is closed)."""
+        raise NotImplementedError
+
     async def dispatch(self, method: int, payload: bytes) -> bytes | AsyncIterator[bytes] | None:
         """Runs method `method` on encoded params: a call returns its encoded
         results, a cast None, a stream an async iterator of encoded items.
@@ -723,4 +828,8 @@ class BankServicer(abc.ABC):
             _p = BankOpenLegacyParams.decode(payload)
             await self.openLegacy(_p.owner)
             return None
+        if method == 2:
+            _p = BankLocateParams.decode(payload)
+            _r = await self.locate(_p.accountId)
+            return BankLocateResults(account=_r).encode()
         raise ActorError("UNIMPLEMENTED", "actor myr.bank.Bank has no method %d" % method)
