@@ -3,13 +3,17 @@
 
 usage: tests/bench/run_peers.py [--runs N] [--workloads a,b,...] [--scale F]
                                 [--runtimes myrmidon,caf,erlang] [--json OUT]
+                                [--baseline-rev REV | --baseline SAVINA]
 
 Builds what it needs (`bazel build --config=opt` for the two C++ targets,
 `erlc` for the Erlang module into .bench/erlang), runs every workload on every
 runtime N times as separate processes, takes the median, and prints a table
 whose ratio columns are oriented so that > 1 means Myrmidon is better.
 A runtime that cannot be built or run shows "n/a" (the reason goes to
-stderr); the others carry on. See tests/bench/README.md.
+stderr); the others carry on. With --baseline-rev (or --baseline) Myrmidon
+at another revision runs interleaved with the current one, as one more
+column with its own ratio: a before/after comparison in one run on one
+machine. See tests/bench/README.md.
 
 Python 3 standard library only; works from any current directory.
 """
@@ -42,7 +46,8 @@ WORKLOADS = {
     "idle_memory": ("bytes/actor", False),
 }
 RUNTIMES = ["myrmidon", "caf", "erlang"]
-TITLES = {"myrmidon": "Myrmidon", "caf": "CAF", "erlang": "Erlang"}
+TITLES = {"myrmidon": "Myrmidon", "caf": "CAF", "erlang": "Erlang",
+          "baseline": "Myrmidon (baseline)"}
 
 MYR_TARGET = "//tests/bench/myrmidon:savina"
 CAF_TARGET = "//tests/bench/caf:savina_caf"
@@ -158,6 +163,41 @@ def prepare_erlang():
         + scale_args(scale) + extra)
 
 
+def build_baseline(rev):
+    """Builds the Myrmidon workloads at git revision `rev` in a worktree
+    under .bench/ (its own Bazel output tree); returns the binary."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise Unavailable("baseline: %r is not a revision of this repository (%s)" % (rev, e))
+    tree = OUT_DIR / ("baseline-" + sha[:12])
+    if not tree.exists():
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        log("run_peers: git worktree add %s %s" % (tree, sha[:12]))
+        proc = subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            raise Unavailable("baseline: git worktree add failed:\n%s" % proc.stdout.strip())
+    log("run_peers: bazel build --config=opt %s (baseline %s)" % (MYR_TARGET, sha[:12]))
+    proc = subprocess.run(["bazel", "build", "--config=opt", MYR_TARGET], cwd=tree,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+        raise Unavailable("baseline: bazel build at %s failed:\n%s" % (sha[:12], tail))
+    out = subprocess.run(["bazel", "info", "--config=opt", "bazel-bin"], cwd=tree,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True).stdout.strip()
+    return Path(out) / "tests" / "bench" / "myrmidon" / "savina"
+
+
+def prepare_baseline(args):
+    exe = Path(args.baseline) if args.baseline else build_baseline(args.baseline_rev)
+    if not os.access(exe, os.X_OK):
+        raise Unavailable("baseline: %s is not an executable" % exe)
+    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+
+
 PREPARE = {"myrmidon": prepare_myrmidon, "caf": prepare_caf,
            "erlang": prepare_erlang}
 
@@ -231,6 +271,8 @@ def run_once(cmd, workload, runtime, timeout):
         return None, "expected one RESULT line on stdout, got %r" % out[-500:]
     m = matches[0]
     unit = WORKLOADS[workload][0]
+    if runtime == "baseline":
+        runtime = "myrmidon"  # the same program at another revision
     if m["workload"] != workload or m["runtime"] != runtime or m["unit"] != unit:
         return None, "unexpected RESULT line %r (want workload=%s runtime=%s unit=%s)" % (
             lines[0], workload, runtime, unit)
@@ -332,13 +374,15 @@ def fmt_ratio(r):
     return "n/a" if r is None else "%.2fx" % r
 
 
-def print_table(results, workloads, runs, scale):
+def print_table(results, workloads, runs, scale, baseline=False):
     header = ["workload", "unit", "Myrmidon", "CAF", "Erlang",
               "Myr/CAF", "Myr/Erlang", "Myr/best-peer"]
+    if baseline:
+        header += ["Baseline", "Myr/baseline"]
     rows, best_ratios = [], []
     for w in workloads:
         unit, higher = WORKLOADS[w]
-        med = {rt: results[w].get(rt, {}).get("median") for rt in RUNTIMES}
+        med = {rt: results[w].get(rt, {}).get("median") for rt in RUNTIMES + ["baseline"]}
         peers = [med[p] for p in ("caf", "erlang") if med[p] is not None]
         best_peer = None
         if peers:
@@ -356,6 +400,11 @@ def print_table(results, workloads, runs, scale):
                      fmt_ratio(results[w]["ratios"]["myr_over_caf"]),
                      fmt_ratio(results[w]["ratios"]["myr_over_erlang"]),
                      fmt_ratio(best)])
+        if baseline:
+            results[w]["ratios"]["myr_over_baseline"] = ratio(
+                med["myrmidon"], med["baseline"], higher)
+            rows[-1] += [fmt_value(med["baseline"], unit),
+                         fmt_ratio(results[w]["ratios"]["myr_over_baseline"])]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
 
     def line(cells):
@@ -375,6 +424,9 @@ def print_table(results, workloads, runs, scale):
         summary = "no ratios (Myrmidon or both peers have no result)"
     print("Medians of %d run(s) at scale %g; ratios > 1 mean Myrmidon is better "
           "(inverted for ns/actor and bytes/actor). %s." % (runs, scale, summary))
+    if baseline:
+        print("Baseline: the same Myrmidon workloads at the baseline revision, run "
+              "interleaved with the others; Myr/baseline > 1 means the current tree is better.")
     sys.stdout.flush()
     return summary
 
@@ -397,6 +449,11 @@ def main():
     ap.add_argument("--wait-idle", type=int, default=0, metavar="S",
                     help="before each run, wait up to S seconds for the CPUs to "
                          "be idle (other builds skew the numbers); default 0")
+    ap.add_argument("--baseline-rev", metavar="REV",
+                    help="also run Myrmidon at git revision REV (built in a worktree under "
+                         ".bench/), interleaved with the current tree: a before/after column")
+    ap.add_argument("--baseline", metavar="SAVINA",
+                    help="like --baseline-rev, with an already built savina binary")
     ap.add_argument("--caf-sweep", action="store_true",
                     help="try every CAF scheduler setting (policy x max-threads), "
                          "not just the shortlist for each workload")
@@ -424,6 +481,14 @@ def main():
         except Unavailable as e:
             unavailable[rt] = str(e)
             log("run_peers: %s: n/a: %s" % (TITLES[rt], e))
+    baseline = bool(args.baseline or args.baseline_rev)
+    if baseline:
+        runtimes = runtimes + ["baseline"]
+        try:
+            cmd_for["baseline"] = prepare_baseline(args)
+        except Unavailable as e:
+            unavailable["baseline"] = str(e)
+            log("run_peers: %s: n/a: %s" % (TITLES["baseline"], e))
 
     results = {w: {} for w in workloads}
     for w in workloads:
@@ -433,7 +498,7 @@ def main():
                                        cmd_for, args))
 
     print()
-    summary = print_table(results, workloads, args.runs, args.scale)
+    summary = print_table(results, workloads, args.runs, args.scale, baseline)
     caf_used = {w: results[w]["caf"]["settings"] for w in workloads
                 if results[w].get("caf", {}).get("settings") is not None}
     if caf_used:
