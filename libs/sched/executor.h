@@ -106,6 +106,15 @@ class Executor {
   // clipped to it at spawn (the deterministic ready list: 1).
   virtual uint32_t max_budget() const { return UINT32_MAX; }
 
+  // Called, again and again, by the thread that destroys the runtime while
+  // it waits for every actor to exit (the kills are turns too). An executor
+  // whose turns belong to that very thread — an event loop that is not
+  // running while its owner tears the runtime down — runs its queued turns
+  // here and returns true if it ran any. Others return false (their own
+  // threads run the kills). The runtime gives up waiting after 10 seconds:
+  // an actor whose turn never runs is then left, unfreed.
+  virtual bool DrainHere() { return false; }
+
   // Called once when the runtime ends (see the contract above).
   virtual void Shutdown(std::vector<Turn>& leftover) = 0;
 

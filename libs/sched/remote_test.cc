@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
 #include "libs/sched/testing/loopback_nodes.h"
 #include "libs/sched/testing/sched_testing.h"
+#include "libs/sched/testing/wire_messages.h"
 #include "libs/sched/wire_codec.h"
 #include "libs/wire/bytes.h"
 #include "libs/wire/codec.h"
@@ -27,75 +27,11 @@ namespace {
 using ::testing::HasSubstr;
 using sched_testing::Eventually;
 using sched_testing::LoopbackNodes;
-
-// Test messages with a hand-written wire form: the decimal text of n.
-absl::Status EncodeInt(int64_t n, std::string* out) {
-  *out = absl::StrCat(n);
-  return absl::OkStatus();
-}
-absl::StatusOr<int64_t> DecodeInt(absl::string_view bytes) {
-  int64_t n;
-  if (!absl::SimpleAtoi(bytes, &n)) return absl::InvalidArgumentError("not a number");
-  return n;
-}
-
-// A call: the reply is n + the handler's offset.
-struct AddOne {
-  using Reply = int64_t;
-  int64_t n = 0;
-  static constexpr uint64_t kWireId = 0x7e57000000000001ULL;
-  static constexpr const char* kWireName = "test.AddOne";
-  static absl::Status EncodeWire(const AddOne& m, std::string* out) { return EncodeInt(m.n, out); }
-  static absl::StatusOr<AddOne> DecodeWire(absl::string_view b) {
-    absl::StatusOr<int64_t> n = DecodeInt(b);
-    if (!n.ok()) return n.status();
-    return AddOne{*n};
-  }
-  static absl::Status EncodeReplyWire(const int64_t& r, std::string* out) { return EncodeInt(r, out); }
-  static absl::StatusOr<int64_t> DecodeReplyWire(absl::string_view b) { return DecodeInt(b); }
-  static const wire::Codec& WireCodec() { return WireCodecFor<AddOne>(); }
-};
-
-// A one-way message (a note with a number), answered by a Note back to the
-// sender when `echo` is set.
-struct Note {
-  int64_t n = 0;
-  static constexpr uint64_t kWireId = 0x7e57000000000002ULL;
-  static constexpr const char* kWireName = "test.Note";
-  static absl::Status EncodeWire(const Note& m, std::string* out) { return EncodeInt(m.n, out); }
-  static absl::StatusOr<Note> DecodeWire(absl::string_view b) {
-    absl::StatusOr<int64_t> n = DecodeInt(b);
-    if (!n.ok()) return n.status();
-    return Note{*n};
-  }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Note>(); }
-};
-
-// A call that makes the handler throw.
-struct Explode {
-  using Reply = void;
-  static constexpr uint64_t kWireId = 0x7e57000000000003ULL;
-  static constexpr const char* kWireName = "test.Explode";
-  static absl::Status EncodeWire(const Explode&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Explode> DecodeWire(absl::string_view) { return Explode{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Explode>(); }
-};
-
-// Has a codec, but no node registers it: the receiving side cannot decode it.
-struct Unregistered {
-  using Reply = void;
-  static constexpr uint64_t kWireId = 0x7e570000000000ffULL;
-  static constexpr const char* kWireName = "test.Unregistered";
-  static absl::Status EncodeWire(const Unregistered&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Unregistered> DecodeWire(absl::string_view) { return Unregistered{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Unregistered>(); }
-};
+using sched_testing::AddOne;
+using sched_testing::Explode;
+using sched_testing::Note;
+using sched_testing::Slow;
+using sched_testing::Unregistered;
 
 // No codec at all: a process-local type.
 struct LocalOnly {
@@ -166,24 +102,10 @@ class TrappingServer : public Actor<TrappingServer, ExitMsg> {
   Seen* s_;
 };
 
-// A call whose handler sleeps far longer than any test waits.
-struct Slow {
-  using Reply = void;
-  static constexpr uint64_t kWireId = 0x7e57000000000004ULL;
-  static constexpr const char* kWireName = "test.Slow";
-  static absl::Status EncodeWire(const Slow&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Slow> DecodeWire(absl::string_view) { return Slow{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Slow>(); }
-};
 class Sleeper : public Actor<Sleeper, Slow> {
  public:
   Task<void> Handle(Slow&) { co_await Sleep(absl::Seconds(30)); }
 };
-
-[[maybe_unused]] const bool kRegistered = wire::RegisterTypes<AddOne, Note, Explode, Slow>();
 
 RuntimeOptions OnNode(uint32_t node) {
   RuntimeOptions o = sched_testing::Threaded();

@@ -75,7 +75,12 @@ Runtime::~Runtime() {
     auto deadline = now + std::chrono::seconds(10);
     auto next_sweep = now + std::chrono::milliseconds(5);
     while (slab_.live() > 0 && (now = std::chrono::steady_clock::now()) < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      bool ran = false;
+      {
+        std::lock_guard<std::mutex> lock(executors_mu_);
+        for (auto& e : added_executors_) ran = e->DrainHere() || ran;
+      }
+      if (!ran) std::this_thread::sleep_for(std::chrono::microseconds(200));
       if (now >= next_sweep) {
         kill_all();
         next_sweep = now + std::chrono::milliseconds(5);

@@ -36,8 +36,6 @@ std::mutex& StripeFor(const void* p) {
   return stripes[(reinterpret_cast<uintptr_t>(p) >> 6) % 256];
 }
 
-namespace {
-
 ExitReason CrashFromCurrentException() {
   try {
     throw;
@@ -47,8 +45,6 @@ ExitReason CrashFromCurrentException() {
     return ExitReason::Crash("unknown exception");
   }
 }
-
-}  // namespace
 
 void CountUnhandled(Cell* cell) { cell->rt->CountDeadLetter(); }
 

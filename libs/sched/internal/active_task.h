@@ -70,6 +70,10 @@ void StartTask(Cell* cell, ActiveTask* task);
 // Counts a message no handler took as a dead letter (turn.cc).
 void CountUnhandled(Cell* cell);
 
+// The crash reason for the exception being handled (call in a catch block):
+// its what() text, or "unknown exception" (turn.cc).
+ExitReason CrashFromCurrentException();
+
 }  // namespace myr::sched_internal
 
 #endif  // MYR_SCHED_INTERNAL_ACTIVE_TASK_H_
