@@ -94,6 +94,26 @@ TEST(ActorTree, PathsFollowTheTreeAndResolveExactly) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(ActorTree, AMalformedPathIsInvalidArgumentWhateverActorsExist) {
+  Runtime rt(RuntimeOptions::Deterministic(1));
+  // Nothing exists: the walk would stop at the first missing name, but the
+  // whole path is checked first.
+  for (const char* bad : {"/nosuch//x", "/nosuch/x/", "/nosuch/x y", "/nosuch/\x01", "/a/$1",
+                          "/a/$x.1", "/a/..", "//", "/a/b//"}) {
+    EXPECT_EQ(rt.Resolve(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(rt.Resolve("/nosuch/x").status().code(), absl::StatusCode::kNotFound);
+  // And the same with actors along the path.
+  auto system = *rt.SpawnWith<Node>(SpawnOptions().WithName("system"));
+  Pid http = Child(rt, system.pid(), "http");
+  EXPECT_EQ(*rt.Resolve("/system/http"), http);
+  EXPECT_EQ(rt.Resolve("/system/http/").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rt.Resolve("/system/nosuch//x").status().code(), absl::StatusCode::kInvalidArgument);
+  absl::Status s = rt.Resolve("/system/ht tp").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("a space or a control character"), absl::string_view::npos) << s;
+}
+
 TEST(ActorTree, UnnamedTopLevelActorsHaveAPathToo) {
   Runtime rt(RuntimeOptions::Deterministic(2));
   auto a = *rt.Spawn<Node>();
