@@ -28,12 +28,21 @@ Registry::Registry(IsAlive is_alive) : is_alive_(std::move(is_alive)) {}
 
 Registry::~Registry() = default;
 
-Registry::Shard& Registry::ShardFor(Table& t, absl::string_view key) {
-  return t[absl::Hash<absl::string_view>{}(key) % kShards];
+size_t Registry::ShardIndex(absl::string_view key) {
+  return absl::Hash<absl::string_view>{}(key) % kShards;
 }
 
-const Registry::Shard& Registry::ShardFor(const Table& t, absl::string_view key) {
-  return t[absl::Hash<absl::string_view>{}(key) % kShards];
+std::optional<Pid> Registry::Find(const Table& t, absl::string_view key) const {
+  Pid holder;
+  {
+    const Shard& shard = t[ShardIndex(key)];
+    std::shared_lock<std::shared_mutex> lock(shard.mu);
+    auto it = shard.map.find(key);
+    if (it == shard.map.end()) return std::nullopt;
+    holder = it->second;
+  }
+  if (!Alive(holder)) return std::nullopt;
+  return holder;
 }
 
 Registry::HeldShard& Registry::HeldFor(Pid pid) {
@@ -65,7 +74,7 @@ absl::Status Registry::Register(absl::string_view name, Pid pid) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot register name \"", name, "\" to the invalid pid"));
   }
-  Shard& shard = ShardFor(names_, name);
+  Shard& shard = names_[ShardIndex(name)];
   std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.map.find(name);
   if (it != shard.map.end()) {
@@ -85,7 +94,7 @@ absl::Status Registry::Register(absl::string_view name, Pid pid) {
 }
 
 bool Registry::Unregister(absl::string_view name) {
-  Shard& shard = ShardFor(names_, name);
+  Shard& shard = names_[ShardIndex(name)];
   std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.map.find(name);
   if (it == shard.map.end()) return false;
@@ -95,18 +104,7 @@ bool Registry::Unregister(absl::string_view name) {
   return true;
 }
 
-std::optional<Pid> Registry::WhereIs(absl::string_view name) const {
-  Pid holder;
-  {
-    const Shard& shard = ShardFor(names_, name);
-    std::shared_lock<std::shared_mutex> lock(shard.mu);
-    auto it = shard.map.find(name);
-    if (it == shard.map.end()) return std::nullopt;
-    holder = it->second;
-  }
-  if (!Alive(holder)) return std::nullopt;
-  return holder;
-}
+std::optional<Pid> Registry::WhereIs(absl::string_view name) const { return Find(names_, name); }
 
 size_t Registry::name_count() const {
   size_t n = 0;
@@ -157,7 +155,7 @@ absl::Status Registry::RegisterPath(absl::string_view path, Pid pid) {
     }
     path_index_.emplace(std::string(path), pid);
     {
-      Shard& shard = ShardFor(paths_, path);
+      Shard& shard = paths_[ShardIndex(path)];
       std::unique_lock<std::shared_mutex> shard_lock(shard.mu);
       shard.map.insert_or_assign(std::string(path), pid);
     }
@@ -176,7 +174,7 @@ bool Registry::RemovePathLocked(absl::string_view path, Pid only_if) {
   Event event{Event::kUnregistered, it->first, holder};
   path_index_.erase(it);
   {
-    Shard& shard = ShardFor(paths_, path);
+    Shard& shard = paths_[ShardIndex(path)];
     std::unique_lock<std::shared_mutex> shard_lock(shard.mu);
     shard.map.erase(path);
   }
@@ -195,18 +193,7 @@ bool Registry::UnregisterPath(absl::string_view path) {
   return removed;
 }
 
-std::optional<Pid> Registry::Lookup(absl::string_view path) const {
-  Pid holder;
-  {
-    const Shard& shard = ShardFor(paths_, path);
-    std::shared_lock<std::shared_mutex> lock(shard.mu);
-    auto it = shard.map.find(path);
-    if (it == shard.map.end()) return std::nullopt;
-    holder = it->second;
-  }
-  if (!Alive(holder)) return std::nullopt;
-  return holder;
-}
+std::optional<Pid> Registry::Lookup(absl::string_view path) const { return Find(paths_, path); }
 
 Registry::Entries Registry::Children(absl::string_view prefix) const {
   Entries out;
@@ -323,7 +310,7 @@ size_t Registry::UnregisterAllOf(Pid pid) {
   }
   size_t freed = 0;
   for (const std::string& name : held.names) {
-    Shard& shard = ShardFor(names_, name);
+    Shard& shard = names_[ShardIndex(name)];
     std::unique_lock<std::shared_mutex> lock(shard.mu);
     auto it = shard.map.find(name);
     if (it != shard.map.end() && it->second == pid) {

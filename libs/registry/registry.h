@@ -197,8 +197,9 @@ class Registry {
   };
 
   bool Alive(Pid pid) const { return !is_alive_ || is_alive_(pid); }
-  static Shard& ShardFor(Table& t, absl::string_view key);
-  static const Shard& ShardFor(const Table& t, absl::string_view key);
+  static size_t ShardIndex(absl::string_view key);
+  // The live holder of `key` in `t` (WhereIs, Lookup).
+  std::optional<Pid> Find(const Table& t, absl::string_view key) const;
   HeldShard& HeldFor(Pid pid);
 
   // Reverse-index edits (lock the pid's HeldShard).

@@ -35,6 +35,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "libs/base/status_macros.h"
 
 namespace myr::supervise {
 namespace {
@@ -52,20 +53,8 @@ struct RestartDue {
   uint64_t token;  // which schedule; a cancelled one no longer matches
 };
 
-// A status with the same code and text that shares nothing with `s`
-// (absl::Status shares its text between copies through a reference count,
-// which TSAN cannot see in Debian's uninstrumented Abseil).
-absl::Status Fresh(const absl::Status& s) { return absl::Status(s.code(), s.message()); }
+using base::FreshStatus;
 
-// Runtime::NowNanos() + d, saturating at INT64_MAX (never) for long or
-// infinite durations.
-int64_t DeadlineIn(const Runtime& rt, absl::Duration d) {
-  const int64_t now = rt.NowNanos();
-  if (d == absl::InfiniteDuration()) return INT64_MAX;
-  const int64_t n = absl::ToInt64Nanoseconds(d);
-  if (n > 0 && now > INT64_MAX - n) return INT64_MAX;
-  return now + n;
-}
 
 absl::Status Prefixed(absl::string_view prefix, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(prefix, s.message()));
@@ -154,7 +143,7 @@ class SupervisorActor final
       init_started_ = true;
       init_status_ = co_await Initialize();
     }
-    co_return Fresh(init_status_);
+    co_return FreshStatus(init_status_);
   }
 
   std::vector<ChildInfo> Handle(WhichChildren&) {
@@ -325,7 +314,7 @@ class SupervisorActor final
           rt.Exit(c.pid, ExitReason::Shutdown(), self());
           Runtime* rtp = &rt;
           const Pid pid = c.pid;
-          rt.ArmCallback(DeadlineIn(rt, c.spec.shutdown.grace), [rtp, pid] { rtp->Kill(pid); });
+          rt.ArmCallback(DeadlineAfter(rt.NowNanos(), c.spec.shutdown.grace), [rtp, pid] { rtp->Kill(pid); });
           break;
         }
         case ShutdownPolicy::Kind::kInfinity:
@@ -473,7 +462,7 @@ class SupervisorActor final
         code == absl::StatusCode::kDeadlineExceeded
             ? absl::DeadlineExceededError(absl::StrCat("no answer to the start probe within ",
                                                        absl::FormatDuration(c.spec.start_timeout)))
-            : Fresh(probe);
+            : FreshStatus(probe);
     // Whatever it is doing, this incarnation is over; wait for its exit so
     // that it never overlaps the next one.
     runtime().Kill(pid);
@@ -486,7 +475,7 @@ class SupervisorActor final
   // Reports a failed start of `c`; returns `cause` (without context).
   absl::Status StartFailed(Child& c, const absl::Status& cause) {
     Emit(SupervisorEvent::Kind::kChildStartFailed, &c, Pid(), ExitReason(), cause.ToString());
-    return Fresh(cause);
+    return FreshStatus(cause);
   }
 
   // `s` with the child's id in front: "failed to start child 'x': ...".
@@ -597,7 +586,7 @@ class SupervisorActor final
     }
     Runtime* rt = &runtime();
     const Pid sup = self();
-    c.pending_timer = rt->ArmCallback(DeadlineIn(*rt, delay),
+    c.pending_timer = rt->ArmCallback(DeadlineAfter(rt->NowNanos(), delay),
                                       [rt, sup, key, token] { rt->TrySend(sup, RestartDue{key, token}); });
   }
 
@@ -733,7 +722,7 @@ absl::StatusOr<Supervisor> StartAndWait(Runtime& rt, Config config, SpawnOptions
   absl::StatusOr<SupervisorRef> ref = SpawnActor(rt, std::move(config), std::move(spawn));
   if (!ref.ok()) return ref.status();
   const Pid pid = ref->pid();
-  const int64_t deadline = DeadlineIn(rt, timeout);
+  const int64_t deadline = DeadlineAfter(rt.NowNanos(), timeout);
   absl::Status s = rt.Call(pid, StartProbe{}, timeout);
   if (s.ok()) return Supervisor(rt, pid);
   if (s.code() == absl::StatusCode::kDeadlineExceeded && rt.NowNanos() >= deadline) {
@@ -918,38 +907,17 @@ absl::StatusOr<Pid> Supervisor::ChildPid(const std::string& id, absl::Duration t
 }
 
 absl::StatusOr<ExitReason> Supervisor::Stop(ExitReason reason, absl::Duration timeout) const {
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<ExitReason> reason;
-  };
-  auto state = std::make_shared<State>();
-  const uint64_t watch = rt_->Watch(pid_, [state](Pid, const ExitReason& r) {
-    std::lock_guard<std::mutex> lock(state->mu);
-    state->reason = r;
-    state->cv.notify_all();
-  });
-  if (watch == 0) return absl::NotFoundError(absl::StrCat("noproc: supervisor ", pid_.ToString()));
-  rt_->Exit(pid_, std::move(reason));
-  if (rt_->deterministic()) {
-    (void)rt_->AwaitExit(pid_, timeout);  // drives the runtime; the watch has the reason
-  } else {
-    // In slices of at most a second: `timeout` may be infinite, which
-    // wait_for's clock arithmetic would overflow.
-    const int64_t deadline = DeadlineIn(*rt_, timeout);
-    std::unique_lock<std::mutex> lock(state->mu);
-    while (!state->reason.has_value()) {
-      const int64_t left = deadline - rt_->NowNanos();
-      if (left <= 0) break;
-      state->cv.wait_for(lock, std::chrono::nanoseconds(std::min<int64_t>(left, 1'000'000'000)));
-    }
+  absl::StatusOr<ExitReason> r = rt_->ExitAndAwait(pid_, std::move(reason), timeout);
+  if (r.ok()) return r;
+  if (r.status().code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat("noproc: supervisor ", pid_.ToString()));
   }
-  std::lock_guard<std::mutex> lock(state->mu);
-  if (state->reason.has_value()) return *state->reason;
-  rt_->Unwatch(pid_, watch);
-  return absl::DeadlineExceededError(absl::StrCat("supervisor ", pid_.ToString(),
-                                                  " did not stop within ",
-                                                  absl::FormatDuration(timeout)));
+  if (r.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(absl::StrCat("supervisor ", pid_.ToString(),
+                                                    " did not stop within ",
+                                                    absl::FormatDuration(timeout)));
+  }
+  return r.status();
 }
 
 }  // namespace myr::supervise

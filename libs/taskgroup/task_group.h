@@ -186,8 +186,8 @@ class TypedCore final : public GroupCore {
     outcomes_[i].emplace(std::move(failure));
   }
   absl::Status OutcomeStatusLocked(size_t i) const override {
-    if (!statuses_.empty()) return Fresh(statuses_[i]);
-    return Fresh(outcomes_[i]->status());
+    if (!statuses_.empty()) return FreshStatus(statuses_[i]);
+    return FreshStatus(outcomes_[i]->status());
   }
   Decision ConsultLocked(size_t i, const Progress& p) override {
     if (joiner_ == nullptr) return Decision::Fail(NoJoiner());
@@ -203,7 +203,7 @@ class TypedCore final : public GroupCore {
   }
   void FinishLocked(Cause cause, absl::Status cause_status) override {
     statuses_.reserve(outcomes_.size());
-    for (const auto& o : outcomes_) statuses_.push_back(Fresh(o->status()));
+    for (const auto& o : outcomes_) statuses_.push_back(FreshStatus(o->status()));
     if (cause == Cause::kFailed || cause == Cause::kCancelled) {
       result_.emplace(std::move(cause_status));
       return;

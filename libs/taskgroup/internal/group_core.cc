@@ -55,7 +55,7 @@ void GroupCore::AddChild(const std::shared_ptr<GroupCore>& child) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_.load(std::memory_order_relaxed)) {
-      already = Fresh(cancel_status_);
+      already = FreshStatus(cancel_status_);
     } else {
       // Drop the links of children that are gone (a long task may create
       // many groups one after the other).
@@ -82,7 +82,7 @@ void GroupCore::RemoveChild(const GroupCore* child) {
 
 absl::Status GroupCore::CancelStatus() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return Fresh(cancel_status_);
+  return FreshStatus(cancel_status_);
 }
 
 bool GroupCore::done() const {
@@ -261,7 +261,7 @@ void GroupCore::Cancel(absl::Status why) {
     if (done_ || cancelled_.load(std::memory_order_relaxed)) return;
     if (cause_ == Cause::kNone) {
       cause_ = Cause::kCancelled;
-      cause_status_ = Fresh(why);
+      cause_status_ = FreshStatus(why);
     }
     CancelTasksLocked(std::move(why), a);
   }
@@ -287,14 +287,14 @@ void GroupCore::KillAfterGrace() {
 }
 
 void GroupCore::KillAll(absl::Status why) {
-  Cancel(Fresh(why));
+  Cancel(FreshStatus(why));
   Actions a;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < slots_.size(); ++i) {
       Slot& s = slots_[i];
       if (s.ended) continue;
-      s.kill_status = Fresh(why);
+      s.kill_status = FreshStatus(why);
       a.kill.push_back(s.pid);
     }
   }
@@ -327,7 +327,7 @@ void GroupCore::MaybeFinishLocked(Actions& a) {
   if (done_ || !sealed_ || LiveLocked() > 0) return;
   done_ = true;
   try {
-    FinishLocked(cause_, Fresh(cause_status_));
+    FinishLocked(cause_, FreshStatus(cause_status_));
   } catch (...) {
     // FinishLocked catches what the joiner throws; nothing else throws.
   }
@@ -336,7 +336,7 @@ void GroupCore::MaybeFinishLocked(Actions& a) {
   a.done_waiters.swap(done_waiters_);
   a.leave_parent = parent_.lock();
   parent_.reset();
-  done_cv_.notify_all();
+  finished_.Set(true);
 }
 
 bool GroupCore::AddDoneWaiter(Pid waiter) {
@@ -355,19 +355,12 @@ Pid GroupCore::AnyLiveTask() const {
 }
 
 void GroupCore::DriveUntilDone() {
-  if (!rt_->deterministic()) {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return done_; });
-    return;
-  }
-  // Deterministic: run the runtime (and its virtual time) until every task
-  // has exited. AwaitExit drives it; it gives up only when nothing can run
-  // and no timer is pending, i.e. the tasks wait for what cannot happen.
-  while (!done()) {
-    Pid p = AnyLiveTask();
-    if (!p.valid()) break;  // cannot happen: sealed with no live task is done
-    absl::StatusOr<ExitReason> r = rt_->AwaitExit(p, absl::InfiniteDuration());
-    if (r.ok() || r.status().code() != absl::StatusCode::kDeadlineExceeded) continue;
+  // Threaded: blocks until done. Deterministic: Await runs the runtime (and
+  // its virtual time) and gives up only when nothing can run and no timer
+  // is pending, i.e. the tasks wait for what cannot happen: a deadlock,
+  // broken by cancelling the group, then by killing what is left.
+  while (!rt_->Await(finished_, INT64_MAX)) {
+    if (!AnyLiveTask().valid()) break;  // cannot happen: sealed with no live task is done
     size_t live;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -401,7 +394,7 @@ void GroupCore::RunActions(Actions& a) {
   for (uint64_t t : a.timers) rt_->CancelTimer(t);
   for (Pid p : a.wake) rt_->Send(p, TaskWake{0});
   for (Pid p : a.kill) rt_->Kill(p);
-  for (const std::shared_ptr<GroupCore>& c : a.children) c->Cancel(Fresh(a.child_status));
+  for (const std::shared_ptr<GroupCore>& c : a.children) c->Cancel(FreshStatus(a.child_status));
   for (Pid p : a.done_waiters) rt_->Send(p, GroupDone{id_});
   if (a.leave_parent != nullptr) a.leave_parent->RemoveChild(this);
 }

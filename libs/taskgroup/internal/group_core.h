@@ -42,18 +42,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/pid/pid.h"
+#include "libs/base/status_macros.h"
 #include "libs/pid/exit_reason.h"
+#include "libs/pid/pid.h"
 #include "libs/sched/runtime.h"
 #include "libs/taskgroup/joiner.h"
 #include "libs/taskgroup/task_context.h"
 
 namespace myr::taskgroup::taskgroup_internal {
 
-// A status that shares nothing with `s` (absl::Status shares its message
-// through a reference count whose release lives in the uninstrumented Abseil
-// library; statuses handed to another thread are rebuilt instead).
-inline absl::Status Fresh(const absl::Status& s) { return absl::Status(s.code(), s.message()); }
+using base::FreshStatus;
 
 class GroupCore : public std::enable_shared_from_this<GroupCore> {
  public:
@@ -180,7 +178,8 @@ class GroupCore : public std::enable_shared_from_this<GroupCore> {
   const SpawnOptions task_options_;
 
   std::atomic<bool> cancelled_{false};
-  std::condition_variable done_cv_;
+  // Set once the group is done (what a plain thread's Wait awaits).
+  Completion<bool> finished_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   size_t ended_ ABSL_GUARDED_BY(mu_) = 0;
   size_t completed_ ABSL_GUARDED_BY(mu_) = 0;
