@@ -68,14 +68,15 @@ void ToWire(const absl::Status& status, forms::Status::Builder b) {
   b.setMessage(::capnp::Text::Reader(status.message().data(), status.message().size()));
 }
 
-absl::StatusOr<absl::Status> FromWire(forms::Status::Reader r) {
+absl::Status FromWire(forms::Status::Reader r, absl::Status* out) {
   const uint32_t code = r.getCode();
   if (code > static_cast<uint32_t>(absl::StatusCode::kUnauthenticated)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown status code ", code));
   }
-  if (code == 0) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(code),
-                      absl::string_view(r.getMessage().cStr(), r.getMessage().size()));
+  *out = code == 0 ? absl::OkStatus()
+                   : absl::Status(static_cast<absl::StatusCode>(code),
+                                  absl::string_view(r.getMessage().cStr(), r.getMessage().size()));
+  return absl::OkStatus();
 }
 
 std::string EncodePid(Pid pid) { return EncodeRoot<forms::Pid>(pid); }
@@ -100,9 +101,9 @@ std::string EncodeStatus(const absl::Status& status) {
   return EncodeRoot<forms::Status>(status);
 }
 
-absl::StatusOr<absl::Status> DecodeStatus(absl::string_view bytes) {
-  return DecodeRoot<forms::Status>(bytes, "status", [](forms::Status::Reader r) {
-    return FromWire(r);
+absl::Status DecodeStatus(absl::string_view bytes, absl::Status* out) {
+  return DecodeRoot<forms::Status>(bytes, "status", [out](forms::Status::Reader r) {
+    return FromWire(r, out);
   });
 }
 

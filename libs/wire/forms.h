@@ -12,6 +12,8 @@
 //
 //   std::string bytes = myr::wire::EncodeExitReason(myr::ExitReason::Crash("boom"));
 //   absl::StatusOr<myr::ExitReason> r = myr::wire::DecodeExitReason(bytes);
+//   absl::Status carried;
+//   absl::Status ok = myr::wire::DecodeStatus(status_bytes, &carried);
 //
 // Thread-safety: pure functions.
 #ifndef MYR_WIRE_FORMS_H_
@@ -35,16 +37,18 @@ void ToWire(const ExitReason& reason, forms::ExitReason::Builder b);
 absl::StatusOr<ExitReason> FromWire(forms::ExitReason::Reader r);
 
 void ToWire(const absl::Status& status, forms::Status::Builder b);
-// The status the wire form carries (itself a Status), or InvalidArgument
-// if the form is not one.
-absl::StatusOr<absl::Status> FromWire(forms::Status::Reader r);
+// Reads the status the wire form carries into *out. Returns OK, or
+// InvalidArgument if the form is not one (*out untouched). (Not a
+// StatusOr<Status>: that cannot tell a decoded error from a decoding one.)
+absl::Status FromWire(forms::Status::Reader r, absl::Status* out);
 
 std::string EncodePid(Pid pid);
 absl::StatusOr<Pid> DecodePid(absl::string_view bytes);
 std::string EncodeExitReason(const ExitReason& reason);
 absl::StatusOr<ExitReason> DecodeExitReason(absl::string_view bytes);
 std::string EncodeStatus(const absl::Status& status);
-absl::StatusOr<absl::Status> DecodeStatus(absl::string_view bytes);
+// Decodes a status into *out; the result is the decoding's own status.
+absl::Status DecodeStatus(absl::string_view bytes, absl::Status* out);
 
 }  // namespace myr::wire
 

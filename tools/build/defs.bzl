@@ -35,3 +35,18 @@ def myr_cc_benchmark(name, copts = [], deps = [], tags = [], **kwargs):
         tags = tags + ["benchmark"],
         **kwargs
     )
+
+def myr_cc_fuzz_test(name, srcs, deps = [], copts = [], tags = [], **kwargs):
+    """A libFuzzer target (LLVMFuzzerTestOneInput, optionally MyrFuzzSeeds)
+    run as a test by the GCC-friendly driver in //tools/build/fuzz: its seeds
+    and a fixed number of mutations, so that it runs under every sanitizer
+    config of the test command. Link the same sources against libFuzzer with
+    clang for long runs (docs/building.md, "Fuzzing")."""
+    native.cc_test(
+        name = name,
+        srcs = srcs,
+        copts = MYR_TEST_COPTS + copts,
+        deps = deps + ["//tools/build/fuzz:fuzz_main"],
+        tags = tags + ["fuzz"],
+        **kwargs
+    )

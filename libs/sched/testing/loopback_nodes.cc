@@ -19,8 +19,11 @@ ExitReason OverTheWire(const ExitReason& r) {
 }
 
 absl::Status OverTheWire(const absl::Status& s) {
-  absl::StatusOr<absl::Status> back = wire::DecodeStatus(wire::EncodeStatus(s));
-  return back.ok() ? *back : absl::InternalError("undecodable status");
+  absl::Status back;
+  if (!wire::DecodeStatus(wire::EncodeStatus(s), &back).ok()) {
+    return absl::InternalError("undecodable status");
+  }
+  return back;
 }
 
 }  // namespace
