@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 
-# --- the layering, as data (DESIGN.md, "Libraries and their seams") ----------
+# --- the layering, as data (docs/design.md, "The layers") -------------------
 
 # Bottom to top. A library may only depend on libraries before it.
 # A name with a slash is a nested library: a folder inside another library's

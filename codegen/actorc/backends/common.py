@@ -39,9 +39,10 @@ def header_line(options, module: ir.Module) -> str:
 
 
 # -- comments -----------------------------------------------------------------
-def comment_lines(lines: Optional[List[str]], marker: str, indent: str = "") -> str:
+def comment_lines(marker: str, lines: Optional[List[str]], indent: str = "") -> str:
     """IDL doc lines as line comments, each `<indent><marker> <line>\\n`
-    (an empty line is the bare marker); "" for no lines."""
+    (an empty line is the bare marker); "" for no lines. Bind the marker
+    with functools.partial for a backend's filter or template global."""
     return "".join("%s%s%s\n" % (indent, marker, (" " + line) if line else "") for line in (lines or []))
 
 
@@ -75,13 +76,13 @@ def spell_type(t: ir.TypeRef, builtin: Callable[[str], str], decl: Callable[[obj
         return builtin(t.name)
     if kind in ("struct", "enum"):
         return decl(t.decl)
-    args = tuple(spell_type(a, builtin, decl, list_form, map_form, optional_form) for a in t.args)
+    forms = (list_form, map_form, optional_form)
     if kind == "list":
-        return list_form % args
+        return list_form % spell_type(t.args[0], builtin, decl, *forms)
     if kind == "map":
-        return map_form % args
+        return map_form % (spell_type(t.args[0], builtin, decl, *forms), spell_type(t.args[1], builtin, decl, *forms))
     if kind == "optional":
-        return optional_form % args
+        return optional_form % spell_type(t.args[0], builtin, decl, *forms)
     raise ValueError("unknown type kind %r" % kind)
 
 
@@ -92,13 +93,21 @@ def holds_builtin(t: Optional[ir.TypeRef], name: str) -> bool:
         return False
     if t.kind == "builtin":
         return t.name == name
-    return any(holds_builtin(a, name) for a in t.args)
+    for a in t.args:
+        if holds_builtin(a, name):
+            return True
+    return False
 
 
 def uses_builtin(module: ir.Module, name: str) -> bool:
     """Whether any field, parameter, result or stream item of `module`
     holds the builtin `name` (e.g. whether generated code needs `Pid`)."""
-    return any(holds_builtin(f.type, name) for s in module.all_structs() for f in s.fields)
+    for s in module.all_structs():
+        for f in s.fields:
+            t = f.type
+            if t is not None and (t.name == name if t.kind == "builtin" else t.args and holds_builtin(t, name)):
+                return True
+    return False
 
 
 # -- rendering ----------------------------------------------------------------

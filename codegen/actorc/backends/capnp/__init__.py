@@ -6,6 +6,7 @@ The schema follows the shared IDL -> Cap'n Proto mapping; all derived data
 the layout by construction (and the tests check it against `capnp`).
 """
 
+import functools
 import os
 from typing import Dict
 
@@ -15,9 +16,9 @@ from .. import common
 _ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"))
 
 
-def _comment(lines, indent="") -> str:
-    """IDL doc comment lines as capnp `#` comment lines (each ending in \\n)."""
-    return common.comment_lines(lines, "#", indent)
+# IDL doc comment lines as capnp `#` comment lines (each ending in \n):
+# _comment(lines, indent="").
+_comment = functools.partial(common.comment_lines, "#")
 
 
 def _deprecated(value) -> str:

@@ -7,6 +7,7 @@ client `<Actor>Client`. See README.md for the C++ surface and the stream
 protocol. All derived data is computed here; templates only print it.
 """
 
+import functools
 import os
 from typing import Dict, List
 
@@ -230,9 +231,9 @@ def _glue(module: ir.Module) -> List[dict]:
     return out
 
 
-def _doc(lines, indent: str = "") -> str:
-    """IDL `///` doc lines as C++ `///` lines at `indent` (template global)."""
-    return common.comment_lines(lines, "///", indent)
+# IDL `///` doc lines as C++ `///` lines at `indent` (template global):
+# _doc(lines, indent="").
+_doc = functools.partial(common.comment_lines, "///")
 
 
 def _deprecated(reason, indent: str = "") -> str:

@@ -37,10 +37,6 @@ def import_var(module: ir.Module) -> str:
     return "$" + wm.import_alias(module)
 
 
-def _is_pid(t) -> bool:
-    return t.kind == "builtin" and t.name == "pid"
-
-
 def js_name(path: str) -> str:
     """JS identifier of a wire struct: its capnp path with '.' -> '_'."""
     return path.replace(".", "_")
@@ -80,20 +76,20 @@ class _Gen:
             body = self.write_ptr(inner, f.entry, b, str(p.offset), v)
             return ["if (%s != null) {" % v] + ["  " + s for s in body] + ["}"]
         if f.kind in wm.wl.DATA_KINDS:
-            if _is_pid(t):
-                return [self.write_scalar(f, b, self.to_wire(t, v))]  # absent: Pid 0
+            if t.name == "pid":  # a scalar: a builtin or an enum (whose name is qualified)
+                return [self.write_scalar(f, b, "$rt.pidBits(%s)" % v)]  # absent: Pid 0
             return [self.write_scalar(f, b, "%s ?? %s" % (v, self.zero(t)))]
         return self.write_ptr(t, f.entry, b, str(p.offset), "%s ?? %s" % (v, self.empty(t)))
 
     @staticmethod
     def to_wire(t, v: str) -> str:
-        """The wire value of scalar expression v of type t (a pid: its bits)."""
-        return "$rt.pidBits(%s)" % v if _is_pid(t) else v
+        """The wire value of scalar expression v of scalar type t (a pid: its bits)."""
+        return "$rt.pidBits(%s)" % v if t.name == "pid" else v
 
     @staticmethod
     def from_wire(t, e: str) -> str:
-        """The value of type t read as wire value e (a pid from its bits)."""
-        return "new $rt.Pid(%s)" % e if _is_pid(t) else e
+        """The value of scalar type t read as wire value e (a pid from its bits)."""
+        return "new $rt.Pid(%s)" % e if t.name == "pid" else e
 
     def zero(self, t):
         k = wm.scalar_kind(t)
@@ -139,7 +135,7 @@ class _Gen:
             e = t.args[0]
             k = wm.scalar_kind(e)
             if k:
-                if _is_pid(e):
+                if e.name == "pid":
                     v = "$rt.pidBitsList(%s)" % v
                 return ['%s.setList(%s, "%s", %s);' % (b, i, k, v)]
             if e.kind == "builtin":
@@ -172,7 +168,8 @@ class _Gen:
                 return "%s.has(%d) ? %s : null" % (r, p.offset, value)
             return "%s.has(%d) ? %s : null" % (r, p.offset, self.read_ptr(t.args[0], f.entry, r, p.offset))
         if f.kind in wm.wl.DATA_KINDS:
-            return self.from_wire(t, self.read_scalar(f, r))
+            e = self.read_scalar(f, r)
+            return "new $rt.Pid(%s)" % e if t.name == "pid" else e
         return self.read_ptr(t, f.entry, r, p.offset)
 
     def read_scalar(self, f: wm.WireField, r: str) -> str:
@@ -197,7 +194,7 @@ class _Gen:
             e = t.args[0]
             k = wm.scalar_kind(e)
             if k:
-                if _is_pid(e):
+                if e.name == "pid":
                     return '$rt.toPids(%s.asPrims("%s"))' % (lr, k)
                 return '%s.asPrims("%s")' % (lr, k)
             if e.kind == "builtin":

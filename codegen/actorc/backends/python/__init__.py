@@ -20,6 +20,8 @@ _ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "temp
 
 _PY_SCALARS = {"bool": "bool", "string": "str", "bytes": "bytes", "float32": "float", "float64": "float",
                "pid": "Pid"}
+# Every builtin's Python type (the integers and time: int).
+_PY_BUILTINS = {name: _PY_SCALARS.get(name, "int") for name in ir.BUILTINS}
 _DEFAULTS = {"bool": "False", "string": '""', "bytes": 'b""', "float32": "0.0", "float64": "0.0",
              "pid": "Pid(0)"}
 
@@ -55,14 +57,6 @@ def _note(f) -> str:
     return common.trailing_comment(notes, "#")
 
 
-def _is_pid(t: ir.TypeRef) -> bool:
-    return t.kind == "builtin" and t.name == "pid"
-
-
-def _py_scalar(name: str) -> str:
-    return _PY_SCALARS.get(name, "int")
-
-
 def _indent(lines: List[str], n: int = 1) -> List[str]:
     return ["    " * n + l for l in lines]
 
@@ -91,7 +85,7 @@ class _Gen:
         return "_%s.%s" % (module_name(decl.module.display), name)
 
     def pytype(self, t: ir.TypeRef) -> str:
-        return common.spell_type(t, _py_scalar, self.ref, "list[%s]", "dict[%s, %s]", "%s | None")
+        return common.spell_type(t, _PY_BUILTINS.__getitem__, self.ref, "list[%s]", "dict[%s, %s]", "%s | None")
 
     def default(self, t: ir.TypeRef) -> str:
         """The dataclass default: `= x` or `= dataclasses.field(default_factory=...)`."""
@@ -131,7 +125,7 @@ class _Gen:
         k = wire_model.scalar_kind(t)
         if k == "bool":
             return ["%s.set_bool(%d, %s)" % (b, p.bit_offset, v)]
-        if _is_pid(t):
+        if t.name == "pid":  # a scalar: a builtin or an enum (whose name is qualified)
             v += ".bits"
         return ['%s.set("%s", %d, %s)' % (b, k, p.byte_offset, v)]
 
@@ -162,7 +156,7 @@ class _Gen:
         e = t.args[0]
         sk = wire_model.scalar_kind(e)
         if sk:
-            if _is_pid(e):
+            if e.name == "pid":
                 v = "[%s.bits for %s in %s]" % (el, el, v)
             return ['%s.set_list(%s, "%s", %s)' % (b, i, sk, v)]
         if e.kind == "struct":
@@ -200,7 +194,7 @@ class _Gen:
         expr = '%s.get("%s", %d)' % (r, k, p.byte_offset)
         if k == "enum":
             return "_rt.enum_value(%s, %s)" % (self.ref(t.decl), expr)
-        if _is_pid(t):
+        if t.name == "pid":
             return "Pid(%s)" % expr
         return expr
 
@@ -223,7 +217,7 @@ class _Gen:
         sk = wire_model.scalar_kind(e)
         if sk == "enum":
             return "[_rt.enum_value(%s, %s) for %s in %s.as_prims(\"enum\")]" % (self.ref(e.decl), x, x, lst)
-        if _is_pid(e):
+        if e.name == "pid":
             return '[Pid(%s) for %s in %s.as_prims("%s")]' % (x, x, lst, sk)
         if sk:
             return '%s.as_prims("%s")' % (lst, sk)
