@@ -9,7 +9,7 @@ backend's derived data); these are the small, repeated pieces.
 
 import functools
 import os
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, List, Optional
 
 import jinja2
 
@@ -39,11 +39,19 @@ def header_line(options, module: ir.Module) -> str:
 
 
 # -- comments -----------------------------------------------------------------
-def comment_lines(marker: str, lines: Optional[List[str]], indent: str = "") -> str:
-    """IDL doc lines as line comments, each `<indent><marker> <line>\\n`
-    (an empty line is the bare marker); "" for no lines. Bind the marker
-    with functools.partial for a backend's filter or template global."""
-    return "".join("%s%s%s\n" % (indent, marker, (" " + line) if line else "") for line in (lines or []))
+def line_comments(marker: str) -> Callable[..., str]:
+    """The renderer of IDL doc lines as `marker` line comments:
+    render(lines, indent="") -> `<indent><marker> <line>\\n` per line (an
+    empty line is the bare marker), "" for no lines. Make it once per
+    backend (a template filter or global)."""
+    with_text = marker + " "
+
+    def render(lines: Optional[List[str]], indent: str = "") -> str:
+        if not lines:
+            return ""
+        return "".join(indent + (with_text + line if line else marker) + "\n" for line in lines)
+
+    return render
 
 
 def deprecation(reason: Optional[str], word: str = "deprecated", separator: str = ": ") -> str:
@@ -52,12 +60,6 @@ def deprecation(reason: Optional[str], word: str = "deprecated", separator: str 
     if reason is None:
         return ""
     return word + (separator + reason if reason else "")
-
-
-def trailing_comment(notes: Iterable[str], marker: str) -> str:
-    """`  <marker> a; b` after a declaration, or "" without notes."""
-    notes = list(notes)
-    return ("  %s " % marker + "; ".join(notes)) if notes else ""
 
 
 def hex_id(value: int, suffix: str = "") -> str:
@@ -150,11 +152,14 @@ class _Environment(jinja2.Environment):
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-def template_environment(templates_dir: str) -> jinja2.Environment:
+def template_environment(templates_dir: str, dict_views: bool = True) -> jinja2.Environment:
     """The Jinja2 environment of a backend's templates folder: strict about
     undefined names, whitespace-controlled blocks, and templates compiled
-    once per process (never re-checked on disk). Create it once per backend."""
-    return _Environment(
+    once per process (never re-checked on disk). Create it once per backend.
+    `dict_views`: the templates read mostly dicts (the backend's view), so
+    `x.name` looks the key up first; False for templates that read objects
+    (Jinja2's own lookup, attribute first, is faster for those)."""
+    return (_Environment if dict_views else jinja2.Environment)(
         loader=jinja2.FileSystemLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

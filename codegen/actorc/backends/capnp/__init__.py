@@ -6,19 +6,19 @@ The schema follows the shared IDL -> Cap'n Proto mapping; all derived data
 the layout by construction (and the tests check it against `capnp`).
 """
 
-import functools
 import os
 from typing import Dict
 
 from ... import wire_model
 from .. import common
 
-_ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"))
+# The templates read wire_model's objects, not dict views.
+_ENV = common.template_environment(os.path.join(os.path.dirname(__file__), "templates"), dict_views=False)
 
 
 # IDL doc comment lines as capnp `#` comment lines (each ending in \n):
 # _comment(lines, indent="").
-_comment = functools.partial(common.comment_lines, "#")
+_comment = common.line_comments("#")
 
 
 def _deprecated(value) -> str:
@@ -44,7 +44,7 @@ def _note(field) -> str:
         notes.append("%s, entries sorted by key" % t.spelling())
     if field.deprecated is not None:
         notes.append(common.deprecation(field.deprecated))
-    return common.trailing_comment(notes, "#")
+    return ("  # " + "; ".join(notes)) if notes else ""
 
 
 _ENV.filters["comment"] = _comment

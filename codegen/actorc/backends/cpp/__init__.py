@@ -7,7 +7,6 @@ client `<Actor>Client`. See README.md for the C++ surface and the stream
 protocol. All derived data is computed here; templates only print it.
 """
 
-import functools
 import os
 from typing import Dict, List
 
@@ -49,12 +48,19 @@ def cpp_type(t: ir.TypeRef, module: ir.Module, qualified: bool = False) -> str:
     """The C++ spelling of an IDL type, seen from `module` (fully qualified
     if `qualified`: the glue lives in namespace <package>::wire, where the
     simple names are capnp's)."""
-    def decl(d) -> str:
-        if d.module.package == module.package and not qualified:
-            return d.name
-        return "::%s::%s" % (namespace(d.module.package), d.name)
+    kind = t.kind
+    if kind == "builtin":  # the common cases first, without a callback
+        return _SCALARS[t.name]
+    if kind in ("struct", "enum"):
+        return _decl_type(t.decl, module, qualified)
+    return common.spell_type(t, _SCALARS.__getitem__, lambda d: _decl_type(d, module, qualified),
+                             "std::vector<%s>", "std::map<%s, %s>", "std::optional<%s>")
 
-    return common.spell_type(t, _SCALARS.__getitem__, decl, "std::vector<%s>", "std::map<%s, %s>", "std::optional<%s>")
+
+def _decl_type(decl, module: ir.Module, qualified: bool) -> str:
+    if decl.module.package == module.package and not qualified:
+        return decl.name
+    return "::%s::%s" % (namespace(decl.module.package), decl.name)
 
 
 def _is_trivial(t: ir.TypeRef) -> bool:
@@ -233,7 +239,7 @@ def _glue(module: ir.Module) -> List[dict]:
 
 # IDL `///` doc lines as C++ `///` lines at `indent` (template global):
 # _doc(lines, indent="").
-_doc = functools.partial(common.comment_lines, "///")
+_doc = common.line_comments("///")
 
 
 def _deprecated(reason, indent: str = "") -> str:

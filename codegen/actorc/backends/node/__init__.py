@@ -54,6 +54,8 @@ class _Gen:
         return "%s.%s" % (import_var(decl.module), decl.name)
 
     def ts(self, t: ir.TypeRef) -> str:
+        if t.kind == "builtin":  # the common case first, without a callback
+            return _TS_BUILTIN[t.name]
         return common.spell_type(t, _TS_BUILTIN.__getitem__, self.ref, "Array<%s>", "Map<%s, %s>", "%s | null")
 
     def var(self, stem: str) -> str:

@@ -54,7 +54,7 @@ def _note(f) -> str:
         notes.append(t.name)
     if f.deprecated is not None:
         notes.append(common.deprecation(f.deprecated))
-    return common.trailing_comment(notes, "#")
+    return ("  # " + "; ".join(notes)) if notes else ""
 
 
 def _indent(lines: List[str], n: int = 1) -> List[str]:
@@ -85,6 +85,8 @@ class _Gen:
         return "_%s.%s" % (module_name(decl.module.display), name)
 
     def pytype(self, t: ir.TypeRef) -> str:
+        if t.kind == "builtin":  # the common case first, without a callback
+            return _PY_BUILTINS[t.name]
         return common.spell_type(t, _PY_BUILTINS.__getitem__, self.ref, "list[%s]", "dict[%s, %s]", "%s | None")
 
     def default(self, t: ir.TypeRef) -> str:
