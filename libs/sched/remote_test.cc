@@ -348,16 +348,27 @@ TEST_F(TwoNodes, CallAsyncDeliversTheReplyOnceWithoutAWaitingThread) {
 
 // --- two deterministic nodes ------------------------------------------------------------
 
-TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
-  auto run = [](uint64_t seed) {
-    RuntimeOptions oa = RuntimeOptions::Deterministic(seed), ob = RuntimeOptions::Deterministic(seed);
-    oa.node = 1;
-    ob.node = 2;
-    Runtime a(oa), b(ob);
-    LoopbackNodes net;
+// Nodes 1 and 2, deterministic with one seed, wired together.
+struct DetPair {
+  static RuntimeOptions On(uint32_t node, uint64_t seed) {
+    RuntimeOptions o = RuntimeOptions::Deterministic(seed);
+    o.node = node;
+    return o;
+  }
+  explicit DetPair(uint64_t seed) : a(On(1, seed)), b(On(2, seed)) {
     net.Join(a);
     net.Join(b);
+  }
+  Runtime a, b;
+  LoopbackNodes net;  // destroyed first: the nodes leave before the runtimes go
+};
+
+TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
+  auto run = [](uint64_t seed) {
     Seen sa, sb;
+    DetPair p(seed);
+    Runtime& a = p.a;
+    Runtime& b = p.b;
     auto server = *b.Spawn<Server>(&sb, 0, /*echo=*/true);
     std::vector<int64_t> order;
     auto client = *a.Spawn<Client>(&sa);
@@ -373,8 +384,6 @@ TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
     order.push_back(sa.last_note.load());
     order.push_back(static_cast<int64_t>(replies.size()));
     for (auto& r : replies) order.push_back(r.ok() ? *r : -1);
-    net.Leave(a);
-    net.Leave(b);
     return order;
   };
   std::vector<int64_t> first = run(11);
@@ -384,14 +393,10 @@ TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
 }
 
 TEST(DeterministicNodes, CallAsyncTimesOutOnVirtualTimeWhenTheOtherNodeNeverRuns) {
-  RuntimeOptions oa = RuntimeOptions::Deterministic(1), ob = RuntimeOptions::Deterministic(1);
-  oa.node = 1;
-  ob.node = 2;
-  Runtime a(oa), b(ob);
-  LoopbackNodes net;
-  net.Join(a);
-  net.Join(b);
   Seen sb;
+  DetPair p(1);
+  Runtime& a = p.a;
+  Runtime& b = p.b;
   auto server = *b.Spawn<Server>(&sb, 0, false);
   std::vector<absl::StatusCode> got;
   a.CallAsync(server.pid(), AddOne{1}, absl::Milliseconds(50),
@@ -403,8 +408,6 @@ TEST(DeterministicNodes, CallAsyncTimesOutOnVirtualTimeWhenTheOtherNodeNeverRuns
   EXPECT_EQ(got[0], absl::StatusCode::kDeadlineExceeded);
   b.RunUntilIdle();  // the late reply is dropped: still one result
   EXPECT_EQ(got.size(), 1u);
-  net.Leave(a);
-  net.Leave(b);
 }
 
 }  // namespace

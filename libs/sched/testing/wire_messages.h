@@ -54,44 +54,38 @@ struct Note {
   static const wire::Codec& WireCodec() { return WireCodecFor<Note>(); }
 };
 
+// The codec of a message without fields: empty bytes.
+template <typename Self>
+struct EmptyWire {
+  static absl::Status EncodeWire(const Self&, std::string* out) {
+    out->clear();
+    return absl::OkStatus();
+  }
+  static absl::StatusOr<Self> DecodeWire(absl::string_view) { return Self{}; }
+  static const wire::Codec& WireCodec() { return WireCodecFor<Self>(); }
+};
+
 // A call that makes the handler throw.
-struct Explode {
+struct Explode : EmptyWire<Explode> {
   using Reply = void;
   static constexpr uint64_t kWireId = 0x7e57000000000003ULL;
   static constexpr const char* kWireName = "test.Explode";
-  static absl::Status EncodeWire(const Explode&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Explode> DecodeWire(absl::string_view) { return Explode{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Explode>(); }
 };
 
 // Has a codec, but no node registers it: the receiving side cannot decode it.
-struct Unregistered {
+struct Unregistered : EmptyWire<Unregistered> {
   using Reply = void;
   static constexpr uint64_t kWireId = 0x7e570000000000ffULL;
   static constexpr const char* kWireName = "test.Unregistered";
-  static absl::Status EncodeWire(const Unregistered&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Unregistered> DecodeWire(absl::string_view) { return Unregistered{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Unregistered>(); }
 };
 
 // A call whose handler sleeps far longer than any test waits.
-struct Slow {
+struct Slow : EmptyWire<Slow> {
   using Reply = void;
   static constexpr uint64_t kWireId = 0x7e57000000000004ULL;
   static constexpr const char* kWireName = "test.Slow";
-  static absl::Status EncodeWire(const Slow&, std::string* out) {
-    out->clear();
-    return absl::OkStatus();
-  }
-  static absl::StatusOr<Slow> DecodeWire(absl::string_view) { return Slow{}; }
-  static const wire::Codec& WireCodec() { return WireCodecFor<Slow>(); }
 };
+
 }  // namespace myr::sched_testing
 
 #endif  // MYR_SCHED_TESTING_WIRE_MESSAGES_H_
