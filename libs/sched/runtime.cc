@@ -197,12 +197,9 @@ bool Runtime::Exit(Pid pid, ExitReason reason, Pid from) {
   return SendSystem(pid, new sched_internal::ExitSignal(std::move(reason), from));
 }
 
-bool Runtime::IsAlive(Pid pid) const {
-  if (OnOtherNode(pid, node())) {
-    RemoteNodes* remote = remote_nodes();
-    return remote != nullptr && remote->IsAlive(pid);
-  }
-  return slab_.IsLive(pid);
+bool Runtime::IsAliveRemote(Pid pid) const {
+  RemoteNodes* remote = remote_nodes();
+  return remote != nullptr && remote->IsAlive(pid);
 }
 
 uint64_t Runtime::Watch(Pid pid, ExitCallback cb) {

@@ -231,7 +231,9 @@ class Runtime {
   // its exit reason (which a trapping actor chooses itself), NotFound if it
   // was not alive, DeadlineExceeded.
   absl::StatusOr<ExitReason> ExitAndAwait(Pid pid, ExitReason reason, absl::Duration timeout);
-  bool IsAlive(Pid pid) const;
+  bool IsAlive(Pid pid) const {
+    return pid.node() == node() || !pid.valid() ? slab_.IsLive(pid) : IsAliveRemote(pid);
+  }
 
   // --- the actor tree (see "Actor tree" above) -------------------------------
   // The path of a live actor ("/system/http/worker-17"); NotFound if not alive.
@@ -373,6 +375,7 @@ class Runtime {
   // A message for a pid of another node: out through remote_, or an answer.
   SendResult SendRemote(Pid to, Message* m);
   bool SignalRemote(Pid to, RemoteSignal signal);
+  bool IsAliveRemote(Pid pid) const;
   void FlushOutbox(TurnContext* ctx);
   void ScheduleOrRelease(Pid to, Cell* c);
   // Hands a scheduled cell to its executor (kNext: it was woken from this
