@@ -14,7 +14,17 @@ never in templates). It follows the shared IDL -> Cap'n Proto mapping
     entry's `ValueEntry`);
   - `T?` with a scalar `T` is a pointer to the top-level wrapper struct
     `Optional<CapnpTypeName>` (`{ value @0 :T'; }`), one per name per file;
-    `T?` with a pointer `T` is `T'` itself (null = absent).
+    `T?` with a pointer `T` is `T'` itself (null = absent);
+  - per stream method `m` of actor `A`, two more structs nested in `A`
+    after `<M>Item`, the stream's messages as they cross a process
+    boundary (the C++ backend's wire codecs; see `stream_structs`):
+    `<M>Open { subscriber @0 :UInt64 (a pid); stream @1 :UInt64;
+    params @2 :<M>Params; }` (the request with its routing) and
+    `<M>Event { stream @0 :UInt64; item @1 :<M>Item (null: the end);
+    code @2 :UInt32; message @3 :Text; }` (an item, or the end with its
+    status: an absl canonical code 0..16 and message, as forms.capnp's
+    Status). Their ids are `ir.type_id("struct", <actor full name>.<Name>)`,
+    the scheme of the model's own derived structs.
 
 Public API (small on purpose; the Node backend imports it):
 
@@ -40,10 +50,13 @@ Public API (small on purpose; the Node backend imports it):
         ids of entry/wrapper structs: ir.type_id over ("map_entry",
         parent capnp full name, entry name) or ("optional", package, file
         base name, wrapper name).
+    stream_structs(module, actor, method) -> (WireStruct, WireStruct)
+        the `<M>Open` and `<M>Event` structs of a stream method.
 
 WireStruct: name (capnp simple name), path (capnp path inside the file,
 e.g. "Account.DepositParams", "Transaction.AttributesEntry"), id, origin
-("user" | "params" | "results" | "stream_item" | "map_entry" | "optional"),
+("user" | "params" | "results" | "stream_item" | "stream_open" |
+"stream_event" | "map_entry" | "optional"),
 fields (List[WireField], ordinal order), layout (layout.StructLayout),
 nested (entry WireStructs declared inside this one), source (the model
 Struct, or None), actor / method (for derived structs), doc.
@@ -242,7 +255,9 @@ def _flatten(ws: WireStruct, out: List[WireStruct]) -> None:
 
 def module_structs(module: ir.Module):
     """(user WireStructs, {actor name: [derived WireStructs]}, wrappers):
-    the tree the capnp backend renders (entries in `.nested`).
+    the tree the capnp backend renders (entries in `.nested`). A stream
+    method's derived structs include its `<M>Open` / `<M>Event` (origins
+    "stream_open" / "stream_event"); backends that do not use them skip them.
 
     Computed once per module and cached on it (every backend asks for the
     same layouts; a checked model is not changed afterwards). The result is
@@ -267,9 +282,47 @@ def _module_structs(module: ir.Module):
             for s in (m.params, m.results, m.stream_item):
                 if s is not None:
                     derived.append(b.struct(s, a.name + "." + s.name, s.origin, actor=a, method=m))
+            if m.kind == "stream" and m.stream_item is not None:
+                for s in _stream_envelopes(a, m):
+                    derived.append(b.struct(s, a.name + "." + s.name, s.origin, actor=a, method=m))
         actors[a.name] = derived
     wrappers = [b.wrappers[k] for k in sorted(b.wrappers)]
     return users, actors, wrappers
+
+
+def _stream_envelopes(actor: ir.Actor, m: ir.Method):
+    """The model-like Structs of `<M>Open` and `<M>Event` (see the module
+    doc). Not part of the model (ir.Module.all_structs): they exist on the
+    wire only, so backends that do not cross process boundaries this way
+    never see them."""
+    u = ir.upper_first(m.name)
+
+    def struct(suffix, origin, fields):
+        name = u + suffix
+        full = actor.full_name + "." + name
+        return ir.Struct(name, full, ir.type_id("struct", full),
+                         [ir.Field(n, i, t, m.loc) for i, (n, t) in enumerate(fields)],
+                         m.loc, origin=origin, module=m.params.module)
+
+    def ref(s):
+        return ir.TypeRef("struct", s.full_name, decl=s)
+
+    return (struct("Open", "stream_open", [("subscriber", ir.TypeRef("builtin", "pid")),
+                                           ("stream", ir.TypeRef("builtin", "uint64")),
+                                           ("params", ref(m.params))]),
+            struct("Event", "stream_event", [("stream", ir.TypeRef("builtin", "uint64")),
+                                             ("item", ir.TypeRef("optional", "", [ref(m.stream_item)])),
+                                             ("code", ir.TypeRef("builtin", "uint32")),
+                                             ("message", ir.TypeRef("builtin", "string"))]))
+
+
+def stream_structs(module: ir.Module, actor: ir.Actor, method: ir.Method):
+    """(`<M>Open`, `<M>Event`): the WireStructs of a stream method's request
+    and events as they cross a process boundary (cached, shared)."""
+    _, actors, _ = module_structs(module)
+    found = {w.origin: w for w in actors[actor.name]
+             if w.method is method and w.origin in ("stream_open", "stream_event")}
+    return found["stream_open"], found["stream_event"]
 
 
 def wire_structs(module: ir.Module) -> List[WireStruct]:

@@ -9,7 +9,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata"))
 import testutil  # noqa: E402
 
-from actorc import wire_model  # noqa: E402
+from actorc import ir, wire_model  # noqa: E402
 
 GOLDEN = testutil.golden_dir(__file__)
 
@@ -55,11 +55,13 @@ class CapnpBackendTest(unittest.TestCase):
             return nstructs
 
     def test_bank_compiles_and_layout_matches(self):
-        self.assertEqual(self.check_schema(testutil.BANK), 24)
+        # 22 model structs and entries, plus the history stream's Open and Event.
+        self.assertEqual(self.check_schema(testutil.BANK), 26)
 
     def test_extra_compiles_and_layout_matches(self):
-        # Optional wrappers, nested map entries, lists of maps, imported enums.
-        self.assertEqual(self.check_schema(testutil.EXTRA), 23)
+        # Optional wrappers, nested map entries, lists of maps, imported enums
+        # (23), plus the points stream's Open and Event.
+        self.assertEqual(self.check_schema(testutil.EXTRA), 25)
 
     def test_wire_model_of_extra(self):
         program = testutil.load(testutil.EXTRA)
@@ -87,6 +89,22 @@ class CapnpBackendTest(unittest.TestCase):
             ("owner", "UInt64", "uint64"), ("standby", "OptionalUInt64", "struct"),
             ("watchers", "List(UInt64)", "list"), ("byRole", "List(ByRoleEntry)", "list")])
         self.assertEqual(ws["Pids.ByRoleEntry"].fields[1].capnp_type, "UInt64")
+
+    def test_a_stream_crosses_as_its_open_and_event_structs(self):
+        program = testutil.load(testutil.BANK)
+        account = program.root.actors[0]
+        history = [m for m in account.methods if m.name == "history"][0]
+        opened, event = wire_model.stream_structs(program.root, account, history)
+        self.assertEqual((opened.path, opened.origin, event.path, event.origin),
+                         ("Account.HistoryOpen", "stream_open", "Account.HistoryEvent", "stream_event"))
+        self.assertEqual(opened.id, ir.type_id("struct", "myr.bank.Account.HistoryOpen"))
+        self.assertEqual(event.id, ir.type_id("struct", "myr.bank.Account.HistoryEvent"))
+        self.assertEqual([(f.name, f.capnp_type) for f in opened.fields],
+                         [("subscriber", "UInt64"), ("stream", "UInt64"), ("params", "HistoryParams")])
+        self.assertEqual([(f.name, f.capnp_type) for f in event.fields],
+                         [("stream", "UInt64"), ("item", "HistoryItem"), ("code", "UInt32"), ("message", "Text")])
+        # Not part of the model: the Python backend's classes come from all_structs().
+        self.assertNotIn("HistoryOpen", [s.name for s in program.root.all_structs()])
 
     def test_a_wrapper_shared_by_uint64_and_pid_holds_a_uint64(self):
         ws = {w.path: w for w in wire_model.wire_structs(testutil.load(testutil.EXTRA).root)}

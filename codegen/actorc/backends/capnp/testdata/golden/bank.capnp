@@ -132,6 +132,24 @@ struct Account @0xe00844359dbde9b4 {
     value @0 :Transaction;
   }
 
+  # The request of stream history @4 with its routing, as it crosses
+  # a process boundary: events go to `subscriber`, tagged `stream`.
+  struct HistoryOpen @0xf91c254c3ee392ce {
+    subscriber @0 :UInt64;  # pid: node 16 | generation 21 | slot 27 bits
+    stream @1 :UInt64;
+    params @2 :HistoryParams;
+  }
+
+  # An event of stream history @4 as it crosses a process boundary:
+  # an item, or (item null) the end with its status (`code`: absl's
+  # canonical code 0..16, 0 = complete; `message`).
+  struct HistoryEvent @0xd8b0d13bf2fda3d2 {
+    stream @0 :UInt64;
+    item @1 :HistoryItem;  # optional: null = absent
+    code @2 :UInt32;
+    message @3 :Text;
+  }
+
   # Liveness probe: empty request, empty reply.
   # Parameters of call ping @5.
   struct PingParams @0xf05d243b89af3e68 {

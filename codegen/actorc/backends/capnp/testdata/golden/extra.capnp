@@ -96,6 +96,24 @@ struct Painter @0xc46d4da4f6e86329 {
     value @0 :Point;
   }
 
+  # The request of stream points @2 with its routing, as it crosses
+  # a process boundary: events go to `subscriber`, tagged `stream`.
+  struct PointsOpen @0xf135202c02d7bea4 {
+    subscriber @0 :UInt64;  # pid: node 16 | generation 21 | slot 27 bits
+    stream @1 :UInt64;
+    params @2 :PointsParams;
+  }
+
+  # An event of stream points @2 as it crosses a process boundary:
+  # an item, or (item null) the end with its status (`code`: absl's
+  # canonical code 0..16, 0 = complete; `message`).
+  struct PointsEvent @0xb2101cc5d01ccfad {
+    stream @0 :UInt64;
+    item @1 :PointsItem;  # optional: null = absent
+    code @2 :UInt32;
+    message @3 :Text;
+  }
+
   # Parameters of cast reset @3.
   struct ResetParams @0x8b1922e8516c4a54 {
   }
