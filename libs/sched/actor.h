@@ -45,7 +45,7 @@ struct ExitMsg {
 
 namespace sched_internal {
 // Set while an actor's constructor runs, so ActorBase knows its cell.
-extern thread_local Cell* tls_constructing_cell;
+extern constinit thread_local Cell* tls_constructing_cell;
 }  // namespace sched_internal
 
 // Base of every actor. Derive from Actor<Derived, Msgs...> rather than this.

@@ -27,9 +27,9 @@
 namespace myr {
 namespace sched_internal {
 
-thread_local TurnContext* tls_turn = nullptr;
-thread_local Cell* tls_constructing_cell = nullptr;
-thread_local Message* tls_current_message = nullptr;
+constinit thread_local TurnContext* tls_turn = nullptr;
+constinit thread_local Cell* tls_constructing_cell = nullptr;
+constinit thread_local Message* tls_current_message = nullptr;
 
 std::mutex& StripeFor(const void* p) {
   static std::mutex stripes[256];
