@@ -13,7 +13,10 @@ defines
   name            cc_library: foo.actor.h / foo.actor.cc (actorc's C++
                   backend) + foo.capnp.h / foo.capnp.cc (the system capnp's
                   C++ code for actorc's foo.capnp); deps @capnp, @absl,
-                  //libs/pid, //libs/sched. Include as "<package path>/foo.actor.h".
+                  //libs/pid, //libs/sched, //libs/wire. alwayslink: the .cc
+                  registers the file's wire codecs and dispatch tables at
+                  start-up, which a binary must keep even if it references
+                  nothing there. Include as "<package path>/foo.actor.h".
   name + "_srcs"  filegroup of the .actor files (for dependants' imports)
   name + "_capnp" filegroup of the generated .capnp schemas
   name + "_py"    filegroup of the Python outputs (foo_actor.py, .pyi) and
@@ -140,9 +143,15 @@ def actor_library(name, srcs, deps = [], visibility = None, testonly = False):
             # The `pid` type is ::myr::Pid (libs/pid/pid.h).
             "//libs/pid",
             "//libs/sched",
+            # The wire codecs and dispatch tables (libs/wire/codec.h).
+            "//libs/wire",
             "@absl",
             "@capnp",
         ],
+        # The .cc registers every codec and dispatch table at static
+        # initialization (a receiving node finds them by id); without
+        # alwayslink a binary that references nothing in it would drop it.
+        alwayslink = 1,
         visibility = visibility,
         testonly = testonly,
     )

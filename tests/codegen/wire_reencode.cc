@@ -51,6 +51,8 @@ const std::map<std::string, Fn>& Table() {
       {"Account.AnnotateParams", Reencode<bw::Account::AnnotateParams>},
       {"Account.HistoryParams", Reencode<bw::Account::HistoryParams>},
       {"Account.HistoryItem", Reencode<bw::Account::HistoryItem>},
+      {"Account.HistoryOpen", Reencode<bw::Account::HistoryOpen>},
+      {"Account.HistoryEvent", Reencode<bw::Account::HistoryEvent>},
       {"Account.PingParams", Reencode<bw::Account::PingParams>},
       {"Bank.OpenParams", Reencode<bw::Bank::OpenParams>},
       {"Bank.OpenResults", Reencode<bw::Bank::OpenResults>},

@@ -67,6 +67,13 @@ OWN = [
                            'byRole = [(key = "a", value = 281475916234794), (key = "b", value = 0)])'),
     ("bank.capnp", "Pids", "(owner = 0, watchers = [], byRole = [])"),
     ("bank.capnp", "Bank.LocateResults", "(account = 281475916234794)"),
+    # A stream's request and events as they cross a process boundary: an
+    # item (status OK: code 0, an empty message), an error end, an OK end.
+    ("bank.capnp", "Account.HistoryOpen", "(subscriber = 281475916234794, stream = 7, "
+                                          "params = (since = -1, limit = 3))"),
+    ("bank.capnp", "Account.HistoryEvent", '(stream = 7, item = (value = %s), code = 0, message = "")' % TX),
+    ("bank.capnp", "Account.HistoryEvent", '(stream = 18446744073709551615, code = 3, message = "limit m\u00e9")'),
+    ("bank.capnp", "Account.HistoryEvent", '(stream = 0, code = 0, message = "")'),
 ]
 
 
@@ -104,6 +111,12 @@ class WireVectorsTest(unittest.TestCase):
 
     def test_malformed_is_an_error_line(self):
         self.assertEqual(reencode([("Transaction", "ff" * 16)])[0][:7], "error: ")
+
+    def test_a_stream_event_with_a_status_code_beyond_16_is_an_error_line(self):
+        bad = capnp_encode("bank.capnp", "Account.HistoryEvent", '(stream = 1, code = 17, message = "x")')
+        got = reencode([("Account.HistoryEvent", bad)])[0]
+        self.assertEqual(got[:7], "error: ")
+        self.assertIn("status code outside absl's canonical 0..16", got)
 
     def test_shared_vectors(self):
         self.assertTrue(os.path.exists(VECTORS_JSON), VECTORS_JSON)

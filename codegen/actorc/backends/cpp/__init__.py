@@ -1,10 +1,13 @@
-"""The C++ backend of actorc: `foo.actor` -> `foo.actor.h`.
+"""The C++ backend of actorc: `foo.actor` -> `foo.actor.h` + `foo.actor.cc`.
 
 The header holds, in namespace `<package with . -> ::>` (e.g. myr::bank):
 value types for enums and structs, one message type per actor method, the
 typed actor interface `<Actor>Actor<Derived>` (a myr::Actor), and the typed
-client `<Actor>Client`. See README.md for the C++ surface and the stream
-protocol. All derived data is computed here; templates only print it.
+client `<Actor>Client`; every struct and message type declares its wire
+codec (libs/sched/wire_codec.h) and every actor its dispatch table. The
+.cc holds the Cap'n Proto glue, the codecs' definitions and their
+registration. See README.md for the C++ surface, the stream protocol and
+the wire. All derived data is computed here; templates only print it.
 """
 
 import os
@@ -13,7 +16,7 @@ from typing import Dict, List
 import jinja2
 
 from .. import Options, common
-from ... import ir
+from ... import ir, wire_model
 
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -123,6 +126,20 @@ class _Field:
         self.deprecated = f.deprecated
 
 
+class _Codec:
+    """The wire codec of one C++ type (see libs/sched/wire_codec.h): its
+    name seen from the file's namespace (`Account::Deposit`), wire id (the
+    id of the capnp struct its bytes are), IDL name, capnp type (`wire::...`)
+    and, for a call with a reply value, the capnp type of the reply."""
+
+    def __init__(self, cpp: str, wire_id: int, name: str, capnp: str, reply_capnp=None):
+        self.cpp = cpp
+        self.id = common.hex_id(wire_id, "ULL")
+        self.name = name
+        self.capnp = capnp
+        self.reply_capnp = reply_capnp
+
+
 class _Method:
     def __init__(self, actor: ir.Actor, m: ir.Method, module: ir.Module):
         self.kind = m.kind
@@ -156,6 +173,19 @@ class _Method:
         # The client method's result type.
         if m.kind == "call":
             self.call_result = "absl::Status" if self.reply == "void" else "absl::StatusOr<%s>" % self.reply
+        # The wire: a method message is its <Method>Params (a stream's request
+        # with its routing: <Method>Open); a reply value its <Method>Results.
+        w = "wire::%s::" % actor.name
+        cpp = "%s::%s" % (actor.name, self.type_name)
+        name = "%s.%s" % (actor.full_name, m.name)
+        reply_capnp = w + m.results.name if self.reply not in (None, "void") else None
+        if m.kind == "stream":
+            opened, event = wire_model.stream_structs(module, actor, m)
+            self.codec = _Codec(cpp, opened.id, name, w + opened.name)
+            self.event_codec = _Codec("%s::%s" % (actor.name, self.event_name), event.id,
+                                      "%s.%s" % (actor.full_name, event.name), w + event.name)
+        else:
+            self.codec = _Codec(cpp, m.params.id, name, w + m.params.name, reply_capnp)
 
 
 class _Actor:
@@ -165,7 +195,12 @@ class _Actor:
         self.doc = a.doc or []
         self.deprecated = a.deprecated
         self.reentrant = a.reentrant
+        self.full_name = a.full_name
         self.methods = [_Method(a, m, module) for m in a.methods]
+        # The dispatch table: by method ordinal, the codec of its message
+        # (nullptr for a gap; the checker allows none today).
+        by_ordinal = {m.ordinal: "&%s::WireCodec()" % m.type_name for m in self.methods}
+        self.dispatch = [by_ordinal.get(i, "nullptr") for i in range(max(by_ordinal, default=-1) + 1)]
         mb = a.mailbox
         if mb.bounded:
             self.mailbox = "::myr::MailboxOptions::Bounded(%d, ::myr::OverflowPolicy::%s)" % (
@@ -197,10 +232,25 @@ def view(program: ir.Program, module: ir.Module, options: Options) -> dict:
         "capnp_header": stem + ".capnp.h",
         "enums": [e for e in module.enums],
         "structs": [{"name": s.name, "doc": s.doc or [], "deprecated": s.deprecated,
-                     "fields": [_Field(f, module) for f in s.fields]}
+                     "fields": [_Field(f, module) for f in s.fields],
+                     "codec": _Codec(s.name, s.id, s.full_name, "wire::" + s.name)}
                     for s in _ordered_structs(module.structs)],
         "actors": [_Actor(a, module) for a in module.actors],
     }
+
+
+def _codecs(module: ir.Module, v: dict) -> List[_Codec]:
+    """Every codec of the file, in registration order: structs (source
+    order), then per actor its methods' messages (a stream's events after
+    its request)."""
+    by_name = {s["name"]: s["codec"] for s in v["structs"]}
+    out = [by_name[s.name] for s in module.structs]
+    for a in v["actors"]:
+        for m in a.methods:
+            out.append(m.codec)
+            if m.kind == "stream":
+                out.append(m.event_codec)
+    return out
 
 
 def _glue(module: ir.Module) -> List[dict]:
@@ -234,7 +284,29 @@ def _glue(module: ir.Module) -> List[dict]:
                 out.append({"cpp": "%s%s::%s" % (ns, a.name, m.stream_item.name), "wire": w + m.stream_item.name,
                             "write": wire.write_fields(m.stream_item.fields, "v", "b", module),
                             "read": wire.read_fields(m.stream_item.fields, "r", "out", module)})
+                out += _stream_glue(module, a, m, msg, "%s%s::%sEvent" % (ns, a.name, ir.upper_first(m.name)), w)
     return out
+
+
+def _stream_glue(module: ir.Module, a: ir.Actor, m: ir.Method, msg: str, event_cpp: str, w: str) -> List[dict]:
+    """The glue of a stream's request and events as they cross a process
+    boundary: the message (its parameters plus `subscriber` and `stream`) <->
+    <Method>Open, <Method>Event (stream, item, status) <-> <Method>Event."""
+    from . import wire
+
+    opened, event = wire_model.stream_structs(module, a, m)
+    routing, params = opened.fields[:2], wire._Field("b", opened.fields[2].name)
+    head = event.fields[:2]  # stream, item
+    code, message = event.fields[2].name, event.fields[3].name
+    return [
+        {"cpp": msg, "wire": w + opened.name,
+         "write": wire.write_fields(routing, "v", "b", module) + ["ToWire(v, %s);" % params.init_struct()],
+         "read": wire.read_fields(routing, "r", "out", module)
+                 + ["ReadWire(%s, out);" % wire._Field("r", opened.fields[2].name).get()]},
+        {"cpp": event_cpp, "wire": w + event.name,
+         "write": wire.write_fields(head, "v", "b", module) + wire.write_status("v.status", "b", code, message),
+         "read": wire.read_fields(head, "r", "out", module) + wire.read_status("r", "out.status", code, message)},
+    ]
 
 
 # IDL `///` doc lines as C++ `///` lines at `indent` (template global):
@@ -268,6 +340,7 @@ def generate(program: ir.Program, module: ir.Module, options: Options) -> Dict[s
     stem = common.stem(module.path)
     v = view(program, module, options)
     v["glue"] = _glue(module)
+    v["codecs"] = _codecs(module, v)
     env = _env()
     return {stem + ".actor.h": env.get_template("header.h.j2").render(**v),
             stem + ".actor.cc": env.get_template("source.cc.j2").render(**v)}

@@ -163,6 +163,26 @@ def read(src, t: ir.TypeRef, out: str, module: ir.Module, d: int = 0) -> List[st
     raise AssertionError(t.kind)
 
 
+def write_status(e: str, builder: str, code: str, message: str) -> List[str]:
+    """Statements writing the absl::Status `e` as a canonical code and a
+    message (a stream event's end; as schemas/wire/forms.capnp's Status)."""
+    c, m = _Field(builder, code), _Field(builder, message)
+    return [c.set("static_cast<uint32_t>(%s.code())" % e),
+            "{",
+            "  // A copy: capnp's Text::Reader needs a NUL after the text (an OK",
+            "  // status's message() is an empty view that may point nowhere).",
+            "  const std::string m0(%s.message());" % e,
+            "  " + m.set("::capnp::Text::Reader(m0.data(), m0.size())"),
+            "}"]
+
+
+def read_status(reader: str, out: str, code: str, message: str) -> List[str]:
+    """Statements reading a status written by write_status into `out` (a
+    code outside 0..16 throws kj::Exception, ReadWire's error)."""
+    return ["%s = ::myr::actorc_support::StatusFromWire(%s, %s);"
+            % (out, _Field(reader, code).get(), _Field(reader, message).get())]
+
+
 def write_fields(fields: List[ir.Field], value: str, builder: str, module: ir.Module) -> List[str]:
     out = []
     for f in fields:

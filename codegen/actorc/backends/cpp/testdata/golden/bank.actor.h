@@ -17,10 +17,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
 #include "libs/pid/pid.h"
 #include "libs/sched/runtime.h"
+#include "libs/wire/codec.h"
 #include "common.actor.h"
 #include "bank.capnp.h"
 
@@ -62,6 +64,13 @@ struct Transaction {
   // Deprecated.
   int32_t legacyCode{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Transaction.
+  static constexpr uint64_t kWireId = 0x9f3d712fcb4251b2ULL;
+  static constexpr const char* kWireName = "myr.bank.Transaction";
+  static absl::Status EncodeWire(const Transaction& v, std::string* out);
+  static absl::StatusOr<Transaction> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
 
@@ -85,6 +94,13 @@ struct Scalars {
   std::vector<std::vector<int32_t>> nested{};
   std::map<int64_t, Transaction> byKey{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Scalars.
+  static constexpr uint64_t kWireId = 0xd7babefd86eeed17ULL;
+  static constexpr const char* kWireName = "myr.bank.Scalars";
+  static absl::Status EncodeWire(const Scalars& v, std::string* out);
+  static absl::StatusOr<Scalars> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Scalars&, const Scalars&) = default;
 };
 
@@ -95,6 +111,13 @@ struct Pids {
   std::vector<::myr::Pid> watchers{};
   std::map<std::string, ::myr::Pid> byRole{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Pids.
+  static constexpr uint64_t kWireId = 0x9d5755daa22dec5fULL;
+  static constexpr const char* kWireName = "myr.bank.Pids";
+  static absl::Status EncodeWire(const Pids& v, std::string* out);
+  static absl::StatusOr<Pids> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Pids&, const Pids&) = default;
 };
 
@@ -103,12 +126,25 @@ struct Pids {
 // parameters), nested here so that two actors' methods never collide.
 struct Account {
   static constexpr uint64_t kTypeId = 0xe00844359dbde9b4ULL;
+  // The dispatch table (myr.bank.Account): method ordinal -> the wire codec
+  // of its message; registered at start-up (wire::FindDispatch(kTypeId)).
+  static const ::myr::wire::DispatchTable& Dispatch();
 
   /// Current balance; never changes state.
   // call balance @0, readonly
   struct Balance {
     static constexpr uint16_t kOrdinal = 0;
     using Reply = ::myr::common::Money;
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::BalanceParams.
+    static constexpr uint64_t kWireId = 0xa68ec71de624c3d9ULL;
+    static constexpr const char* kWireName = "myr.bank.Account.balance";
+    static absl::Status EncodeWire(const Balance& v, std::string* out);
+    static absl::StatusOr<Balance> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Account::BalanceResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Balance&, const Balance&) = default;
   };
@@ -129,6 +165,16 @@ struct Account {
     ::myr::common::Money amount{};
     std::optional<std::string> memo{};
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::DepositParams.
+    static constexpr uint64_t kWireId = 0xed3faf457c56072cULL;
+    static constexpr const char* kWireName = "myr.bank.Account.deposit";
+    static absl::Status EncodeWire(const Deposit& v, std::string* out);
+    static absl::StatusOr<Deposit> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Account::DepositResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const Deposit&, const Deposit&) = default;
   };
 
@@ -147,6 +193,16 @@ struct Account {
     using Reply = Account::WithdrawResults;
     ::myr::common::Money amount{};
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::WithdrawParams.
+    static constexpr uint64_t kWireId = 0xa32abda4e6a5c8efULL;
+    static constexpr const char* kWireName = "myr.bank.Account.withdraw";
+    static absl::Status EncodeWire(const Withdraw& v, std::string* out);
+    static absl::StatusOr<Withdraw> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Account::WithdrawResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const Withdraw&, const Withdraw&) = default;
   };
 
@@ -155,6 +211,13 @@ struct Account {
   struct Annotate {
     static constexpr uint16_t kOrdinal = 3;
     std::string text{};
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::AnnotateParams.
+    static constexpr uint64_t kWireId = 0xef95f49d2ef8553aULL;
+    static constexpr const char* kWireName = "myr.bank.Account.annotate";
+    static absl::Status EncodeWire(const Annotate& v, std::string* out);
+    static absl::StatusOr<Annotate> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Annotate&, const Annotate&) = default;
   };
@@ -174,6 +237,15 @@ struct Account {
     absl::Status status;  // the end's status (OK: complete)
 
     bool end() const { return !item.has_value(); }
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::HistoryEvent.
+    static constexpr uint64_t kWireId = 0xd8b0d13bf2fda3d2ULL;
+    static constexpr const char* kWireName = "myr.bank.Account.HistoryEvent";
+    static absl::Status EncodeWire(const HistoryEvent& v, std::string* out);
+    static absl::StatusOr<HistoryEvent> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
+    friend bool operator==(const HistoryEvent&, const HistoryEvent&) = default;
   };
 
   /// Streams the history since a point in time.
@@ -186,6 +258,13 @@ struct Account {
     ::myr::Pid subscriber;
     uint64_t stream = 0;
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::HistoryOpen.
+    static constexpr uint64_t kWireId = 0xf91c254c3ee392ceULL;
+    static constexpr const char* kWireName = "myr.bank.Account.history";
+    static absl::Status EncodeWire(const History& v, std::string* out);
+    static absl::StatusOr<History> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const History&, const History&) = default;
   };
 
@@ -194,6 +273,13 @@ struct Account {
   struct Ping {
     static constexpr uint16_t kOrdinal = 5;
     using Reply = void;
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::PingParams.
+    static constexpr uint64_t kWireId = 0xf05d243b89af3e68ULL;
+    static constexpr const char* kWireName = "myr.bank.Account.ping";
+    static absl::Status EncodeWire(const Ping& v, std::string* out);
+    static absl::StatusOr<Ping> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Ping&, const Ping&) = default;
   };
@@ -412,6 +498,9 @@ class AccountClient {
 // parameters), nested here so that two actors' methods never collide.
 struct Bank {
   static constexpr uint64_t kTypeId = 0xd8b295c806bf82d2ULL;
+  // The dispatch table (myr.bank.Bank): method ordinal -> the wire codec
+  // of its message; registered at start-up (wire::FindDispatch(kTypeId)).
+  static const ::myr::wire::DispatchTable& Dispatch();
 
   // call open @0, reentrant
   struct Open {
@@ -419,6 +508,16 @@ struct Bank {
     using Reply = uint64_t;
     std::string owner{};
     ::myr::common::Currency currency{};
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Bank::OpenParams.
+    static constexpr uint64_t kWireId = 0x8459f75c3ae17ebeULL;
+    static constexpr const char* kWireName = "myr.bank.Bank.open";
+    static absl::Status EncodeWire(const Open& v, std::string* out);
+    static absl::StatusOr<Open> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Bank::OpenResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Open&, const Open&) = default;
   };
@@ -429,6 +528,13 @@ struct Bank {
     static constexpr uint16_t kOrdinal = 1;
     std::string owner{};
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Bank::OpenLegacyParams.
+    static constexpr uint64_t kWireId = 0xf3c5e2b18183acf0ULL;
+    static constexpr const char* kWireName = "myr.bank.Bank.openLegacy";
+    static absl::Status EncodeWire(const OpenLegacy& v, std::string* out);
+    static absl::StatusOr<OpenLegacy> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const OpenLegacy&, const OpenLegacy&) = default;
   };
 
@@ -438,6 +544,16 @@ struct Bank {
     static constexpr uint16_t kOrdinal = 2;
     using Reply = ::myr::Pid;
     uint64_t accountId{};
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Bank::LocateParams.
+    static constexpr uint64_t kWireId = 0xbbed4b682034ddf7ULL;
+    static constexpr const char* kWireName = "myr.bank.Bank.locate";
+    static absl::Status EncodeWire(const Locate& v, std::string* out);
+    static absl::StatusOr<Locate> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Bank::LocateResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Locate&, const Locate&) = default;
   };
@@ -566,9 +682,11 @@ class BankClient {
 // malformed message); ReadWire is FromWire without the error handling (it
 // may throw kj::Exception). Maps are written sorted by key. A call's reply
 // converts to/from <Method>Results (a single result: its own type); a stream
-// item to/from <Method>Item. Encode/Decode in actorc_support.h frame whole
-// messages. They live in namespace myr::bank::wire, next to the types
-// they convert, so that argument-dependent lookup finds them.
+// item to/from <Method>Item, a stream's request with its routing to/from
+// <Method>Open and its events to/from <Method>Event. Encode/Decode in
+// actorc_support.h frame whole messages (the wire codecs use them). They
+// live in namespace myr::bank::wire, next to the types they convert,
+// so that argument-dependent lookup finds them.
 namespace wire {
 
 void ToWire(const ::myr::bank::Transaction& v, ::myr::bank::wire::Transaction::Builder b);
@@ -618,6 +736,14 @@ absl::StatusOr<::myr::bank::Account::History> FromWire(::myr::bank::wire::Accoun
 void ToWire(const ::myr::bank::Account::HistoryItem& v, ::myr::bank::wire::Account::HistoryItem::Builder b);
 void ReadWire(::myr::bank::wire::Account::HistoryItem::Reader r, ::myr::bank::Account::HistoryItem& out);
 absl::StatusOr<::myr::bank::Account::HistoryItem> FromWire(::myr::bank::wire::Account::HistoryItem::Reader r);
+
+void ToWire(const ::myr::bank::Account::History& v, ::myr::bank::wire::Account::HistoryOpen::Builder b);
+void ReadWire(::myr::bank::wire::Account::HistoryOpen::Reader r, ::myr::bank::Account::History& out);
+absl::StatusOr<::myr::bank::Account::History> FromWire(::myr::bank::wire::Account::HistoryOpen::Reader r);
+
+void ToWire(const ::myr::bank::Account::HistoryEvent& v, ::myr::bank::wire::Account::HistoryEvent::Builder b);
+void ReadWire(::myr::bank::wire::Account::HistoryEvent::Reader r, ::myr::bank::Account::HistoryEvent& out);
+absl::StatusOr<::myr::bank::Account::HistoryEvent> FromWire(::myr::bank::wire::Account::HistoryEvent::Reader r);
 
 void ToWire(const ::myr::bank::Account::Ping& v, ::myr::bank::wire::Account::PingParams::Builder b);
 void ReadWire(::myr::bank::wire::Account::PingParams::Reader r, ::myr::bank::Account::Ping& out);

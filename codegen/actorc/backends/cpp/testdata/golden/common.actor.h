@@ -17,9 +17,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
 #include "libs/sched/runtime.h"
+#include "libs/wire/codec.h"
 #include "common.capnp.h"
 
 namespace myr::common {
@@ -51,6 +53,13 @@ struct Money {
   Currency currency{};
   int64_t minorUnits{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Money.
+  static constexpr uint64_t kWireId = 0xf0f95a32557c98bbULL;
+  static constexpr const char* kWireName = "myr.common.Money";
+  static absl::Status EncodeWire(const Money& v, std::string* out);
+  static absl::StatusOr<Money> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Money&, const Money&) = default;
 };
 
@@ -60,9 +69,11 @@ struct Money {
 // malformed message); ReadWire is FromWire without the error handling (it
 // may throw kj::Exception). Maps are written sorted by key. A call's reply
 // converts to/from <Method>Results (a single result: its own type); a stream
-// item to/from <Method>Item. Encode/Decode in actorc_support.h frame whole
-// messages. They live in namespace myr::common::wire, next to the types
-// they convert, so that argument-dependent lookup finds them.
+// item to/from <Method>Item, a stream's request with its routing to/from
+// <Method>Open and its events to/from <Method>Event. Encode/Decode in
+// actorc_support.h frame whole messages (the wire codecs use them). They
+// live in namespace myr::common::wire, next to the types they convert,
+// so that argument-dependent lookup finds them.
 namespace wire {
 
 void ToWire(const ::myr::common::Money& v, ::myr::common::wire::Money::Builder b);

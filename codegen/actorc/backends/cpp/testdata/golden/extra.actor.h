@@ -19,10 +19,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
 #include "libs/pid/pid.h"
 #include "libs/sched/runtime.h"
+#include "libs/wire/codec.h"
 #include "extra_dep.actor.h"
 #include "extra.capnp.h"
 
@@ -53,6 +55,13 @@ struct Point {
   float y{};
   std::optional<std::string> label{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Point.
+  static constexpr uint64_t kWireId = 0x9b7ad0134a8fdb93ULL;
+  static constexpr const char* kWireName = "myr.extra.Point";
+  static absl::Status EncodeWire(const Point& v, std::string* out);
+  static absl::StatusOr<Point> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Point&, const Point&) = default;
 };
 
@@ -80,6 +89,13 @@ struct Shapes {
   std::optional<::myr::Pid> maybePid{};
   std::vector<std::vector<::myr::Pid>> pidLists{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Shapes.
+  static constexpr uint64_t kWireId = 0xfeb9fb757ff5aa8fULL;
+  static constexpr const char* kWireName = "myr.extra.Shapes";
+  static absl::Status EncodeWire(const Shapes& v, std::string* out);
+  static absl::StatusOr<Shapes> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Shapes&, const Shapes&) = default;
 };
 
@@ -87,6 +103,9 @@ struct Shapes {
 // parameters), nested here so that two actors' methods never collide.
 struct Painter {
   static constexpr uint64_t kTypeId = 0xc46d4da4f6e86329ULL;
+  // The dispatch table (myr.extra.Painter): method ordinal -> the wire codec
+  // of its message; registered at start-up (wire::FindDispatch(kTypeId)).
+  static const ::myr::wire::DispatchTable& Dispatch();
 
   /// Draws shapes; returns nothing.
   // call draw @0
@@ -96,6 +115,13 @@ struct Painter {
     Shapes shapes{};
     std::optional<double> scale{};
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Painter::DrawParams.
+    static constexpr uint64_t kWireId = 0x987c231c3aa453baULL;
+    static constexpr const char* kWireName = "myr.extra.Painter.draw";
+    static absl::Status EncodeWire(const Draw& v, std::string* out);
+    static absl::StatusOr<Draw> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const Draw&, const Draw&) = default;
   };
 
@@ -103,6 +129,16 @@ struct Painter {
   struct Count {
     static constexpr uint16_t kOrdinal = 1;
     using Reply = std::optional<uint32_t>;
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Painter::CountParams.
+    static constexpr uint64_t kWireId = 0xf9abc91c555ccf17ULL;
+    static constexpr const char* kWireName = "myr.extra.Painter.count";
+    static absl::Status EncodeWire(const Count& v, std::string* out);
+    static absl::StatusOr<Count> DecodeWire(absl::string_view bytes);
+    // The reply value as a framed wire::Painter::CountResults.
+    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);
+    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Count&, const Count&) = default;
   };
@@ -122,6 +158,15 @@ struct Painter {
     absl::Status status;  // the end's status (OK: complete)
 
     bool end() const { return !item.has_value(); }
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Painter::PointsEvent.
+    static constexpr uint64_t kWireId = 0xb2101cc5d01ccfadULL;
+    static constexpr const char* kWireName = "myr.extra.Painter.PointsEvent";
+    static absl::Status EncodeWire(const PointsEvent& v, std::string* out);
+    static absl::StatusOr<PointsEvent> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
+    friend bool operator==(const PointsEvent&, const PointsEvent&) = default;
   };
 
   // stream points @2
@@ -132,12 +177,26 @@ struct Painter {
     ::myr::Pid subscriber;
     uint64_t stream = 0;
 
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Painter::PointsOpen.
+    static constexpr uint64_t kWireId = 0xf135202c02d7bea4ULL;
+    static constexpr const char* kWireName = "myr.extra.Painter.points";
+    static absl::Status EncodeWire(const Points& v, std::string* out);
+    static absl::StatusOr<Points> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
+
     friend bool operator==(const Points&, const Points&) = default;
   };
 
   // cast reset @3
   struct Reset {
     static constexpr uint16_t kOrdinal = 3;
+
+    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Painter::ResetParams.
+    static constexpr uint64_t kWireId = 0x8b1922e8516c4a54ULL;
+    static constexpr const char* kWireName = "myr.extra.Painter.reset";
+    static absl::Status EncodeWire(const Reset& v, std::string* out);
+    static absl::StatusOr<Reset> DecodeWire(absl::string_view bytes);
+    static const ::myr::wire::Codec& WireCodec();
 
     friend bool operator==(const Reset&, const Reset&) = default;
   };
@@ -308,9 +367,11 @@ class PainterClient {
 // malformed message); ReadWire is FromWire without the error handling (it
 // may throw kj::Exception). Maps are written sorted by key. A call's reply
 // converts to/from <Method>Results (a single result: its own type); a stream
-// item to/from <Method>Item. Encode/Decode in actorc_support.h frame whole
-// messages. They live in namespace myr::extra::wire, next to the types
-// they convert, so that argument-dependent lookup finds them.
+// item to/from <Method>Item, a stream's request with its routing to/from
+// <Method>Open and its events to/from <Method>Event. Encode/Decode in
+// actorc_support.h frame whole messages (the wire codecs use them). They
+// live in namespace myr::extra::wire, next to the types they convert,
+// so that argument-dependent lookup finds them.
 namespace wire {
 
 void ToWire(const ::myr::extra::Point& v, ::myr::extra::wire::Point::Builder b);
@@ -340,6 +401,14 @@ absl::StatusOr<::myr::extra::Painter::Points> FromWire(::myr::extra::wire::Paint
 void ToWire(const ::myr::extra::Painter::PointsItem& v, ::myr::extra::wire::Painter::PointsItem::Builder b);
 void ReadWire(::myr::extra::wire::Painter::PointsItem::Reader r, ::myr::extra::Painter::PointsItem& out);
 absl::StatusOr<::myr::extra::Painter::PointsItem> FromWire(::myr::extra::wire::Painter::PointsItem::Reader r);
+
+void ToWire(const ::myr::extra::Painter::Points& v, ::myr::extra::wire::Painter::PointsOpen::Builder b);
+void ReadWire(::myr::extra::wire::Painter::PointsOpen::Reader r, ::myr::extra::Painter::Points& out);
+absl::StatusOr<::myr::extra::Painter::Points> FromWire(::myr::extra::wire::Painter::PointsOpen::Reader r);
+
+void ToWire(const ::myr::extra::Painter::PointsEvent& v, ::myr::extra::wire::Painter::PointsEvent::Builder b);
+void ReadWire(::myr::extra::wire::Painter::PointsEvent::Reader r, ::myr::extra::Painter::PointsEvent& out);
+absl::StatusOr<::myr::extra::Painter::PointsEvent> FromWire(::myr::extra::wire::Painter::PointsEvent::Reader r);
 
 void ToWire(const ::myr::extra::Painter::Reset& v, ::myr::extra::wire::Painter::ResetParams::Builder b);
 void ReadWire(::myr::extra::wire::Painter::ResetParams::Reader r, ::myr::extra::Painter::Reset& out);

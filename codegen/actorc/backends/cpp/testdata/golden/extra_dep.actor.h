@@ -17,9 +17,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "codegen/actorc/backends/cpp/support/actorc_support.h"
 #include "libs/sched/runtime.h"
+#include "libs/wire/codec.h"
 #include "extra_dep.capnp.h"
 
 namespace myr::dep {
@@ -44,6 +46,13 @@ struct Tagged {
   Level level{};
   std::map<std::string, Level> tags{};
 
+  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Tagged.
+  static constexpr uint64_t kWireId = 0xa4827bcbf9018451ULL;
+  static constexpr const char* kWireName = "myr.dep.Tagged";
+  static absl::Status EncodeWire(const Tagged& v, std::string* out);
+  static absl::StatusOr<Tagged> DecodeWire(absl::string_view bytes);
+  static const ::myr::wire::Codec& WireCodec();
+
   friend bool operator==(const Tagged&, const Tagged&) = default;
 };
 
@@ -53,9 +62,11 @@ struct Tagged {
 // malformed message); ReadWire is FromWire without the error handling (it
 // may throw kj::Exception). Maps are written sorted by key. A call's reply
 // converts to/from <Method>Results (a single result: its own type); a stream
-// item to/from <Method>Item. Encode/Decode in actorc_support.h frame whole
-// messages. They live in namespace myr::dep::wire, next to the types
-// they convert, so that argument-dependent lookup finds them.
+// item to/from <Method>Item, a stream's request with its routing to/from
+// <Method>Open and its events to/from <Method>Event. Encode/Decode in
+// actorc_support.h frame whole messages (the wire codecs use them). They
+// live in namespace myr::dep::wire, next to the types they convert,
+// so that argument-dependent lookup finds them.
 namespace wire {
 
 void ToWire(const ::myr::dep::Tagged& v, ::myr::dep::wire::Tagged::Builder b);
