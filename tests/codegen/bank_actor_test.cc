@@ -1,9 +1,10 @@
 // Copyright Myrmidon authors.
 //
 // The C++ that actorc generates from schemas/examples/bank.actor, compiled
-// and run: an Account implementation on the core runtime (call, error
-// reply, cast, stream, timeout, calls from inside actors) and the Cap'n
-// Proto glue (round trips through real capnp messages, exact bytes).
+// and run: an Account implementation (bank_test_actors.h) on the core
+// runtime (call, error reply, cast, stream, timeout, calls from inside
+// actors) and the Cap'n Proto glue (round trips through real capnp
+// messages, exact bytes). Across nodes and as bytes: remote_account_test.
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,127 +18,18 @@
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
 #include "schemas/examples/bank.actor.h"
+#include "tests/codegen/bank_test_actors.h"
 
 namespace myr::bank {
 namespace {
 
 using ::myr::common::Currency;
 using ::myr::common::Money;
-
-Money Eur(int64_t cents) { return Money{Currency::eur, cents}; }
-
-// An account: deposits and withdrawals in one currency; a withdrawal above
-// 1,000 waits on a (slow) fraud check.
-class TestAccount : public AccountActor<TestAccount> {
- public:
-  explicit TestAccount(int64_t opening) : balance_(Eur(opening)) {}
-
-  Money Handle(Account::Balance&) const { return balance_; }
-
-  absl::StatusOr<Account::DepositResults> Handle(Account::Deposit& d) {
-    if (d.amount.currency != balance_.currency) {
-      return absl::InvalidArgumentError("wrong currency");
-    }
-    balance_.minorUnits += d.amount.minorUnits;
-    Record(Kind::deposit, d.amount, d.memo);
-    return Account::DepositResults{balance_, next_id_ - 1};
-  }
-
-  Task<absl::StatusOr<Account::WithdrawResults>> Handle(Account::Withdraw& w) {
-    if (w.amount.minorUnits > 1000) co_await Sleep(absl::Milliseconds(300));  // the fraud check
-    if (w.amount.minorUnits > balance_.minorUnits) {
-      co_return absl::FailedPreconditionError("insufficient funds");
-    }
-    balance_.minorUnits -= w.amount.minorUnits;
-    Record(Kind::withdrawal, w.amount, std::nullopt);
-    co_return Account::WithdrawResults{balance_, next_id_ - 1};
-  }
-
-  void Handle(Account::Annotate& a) { notes_.push_back(a.text); }
-
-  void Handle(Account::History& h) const {
-    uint32_t sent = 0;
-    for (const Transaction& t : history_) {
-      if (sent == h.limit) break;
-      if (t.at < h.since) continue;
-      SendHistoryItem(h, t);
-      ++sent;
-    }
-    if (h.limit == 0) {
-      EndHistory(h, absl::InvalidArgumentError("limit must be positive"));
-    } else {
-      EndHistory(h);
-    }
-  }
-
-  void Handle(Account::Ping&) {}
-
- private:
-  void Record(Kind kind, const Money& amount, const std::optional<std::string>& memo) {
-    Transaction t;
-    t.id = next_id_++;
-    t.kind = kind;
-    t.amount = amount;
-    t.at = absl::FromUnixSeconds(1700000000 + static_cast<int64_t>(t.id));
-    t.memo = memo;
-    t.tags = notes_;
-    history_.push_back(std::move(t));
-  }
-
-  Money balance_;
-  uint64_t next_id_ = 1;
-  std::vector<std::string> notes_;
-  std::vector<Transaction> history_;
-};
-
-// Reads a whole history stream from inside an actor (co_await NextHistory).
-struct ReadHistory {
-  AccountClient account;
-  absl::Time since;
-  uint32_t limit = 0;
-  using Reply = std::vector<Transaction>;
-};
-
-// Deposits through an account from inside an actor (co_await AsyncDeposit).
-struct Forward {
-  AccountClient account;
-  int64_t cents = 0;
-  absl::Duration timeout;
-  using Reply = int64_t;  // the new balance
-};
-
-class Teller : public Actor<Teller, ReadHistory, Forward, Account::HistoryEvent> {
- public:
-  Task<absl::StatusOr<std::vector<Transaction>>> Handle(ReadHistory& r) {
-    const uint64_t stream = next_stream_++;
-    EXPECT_EQ(r.account.History(self(), stream, r.since, r.limit, this), SendResult::kOk);
-    std::vector<Transaction> out;
-    for (;;) {
-      absl::StatusOr<Account::HistoryEvent> ev = co_await AccountClient::NextHistory(*this, stream);
-      if (!ev.ok()) co_return ev.status();
-      if (ev->end()) {
-        if (!ev->status.ok()) co_return ev->status;
-        co_return out;
-      }
-      out.push_back(std::move(ev->item->value));
-    }
-  }
-
-  Task<absl::StatusOr<int64_t>> Handle(Forward& f) {
-    Money amount = Eur(f.cents);
-    std::optional<std::string> memo = "forwarded";
-    absl::StatusOr<Account::DepositResults> r =
-        co_await f.account.AsyncDeposit(*this, amount, memo, f.timeout);
-    if (!r.ok()) co_return r.status();
-    co_return r->balance.minorUnits;
-  }
-
-  // Events of streams nobody waits for any more.
-  void Handle(Account::HistoryEvent&) {}
-
- private:
-  uint64_t next_stream_ = 1;
-};
+using bank_testing::Eur;
+using bank_testing::Forward;
+using bank_testing::ReadHistory;
+using bank_testing::Teller;
+using bank_testing::TestAccount;
 
 class BankActorTest : public ::testing::Test {
  protected:
