@@ -54,6 +54,49 @@ class CppBackendTest(unittest.TestCase):
         self.assertIn("  if (v.memo.has_value()) {\n"
                       "    b.setMemo(::capnp::Text::Reader((*v.memo).data(), (*v.memo).size()));\n  }\n", cc)
 
+    def test_wire_codecs_dispatch_tables_and_registration(self):
+        _, outputs = testutil.generate("cpp", testutil.BANK)
+        h, cc = outputs["bank.actor.h"], outputs["bank.actor.cc"]
+        # A plain struct: its own capnp struct id; the IDL full name.
+        self.assertIn("  // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Transaction.\n"
+                      "  static constexpr uint64_t kWireId = 0x9f3d712fcb4251b2ULL;\n"
+                      '  static constexpr const char* kWireName = "myr.bank.Transaction";\n'
+                      "  static absl::Status EncodeWire(const Transaction& v, std::string* out);\n"
+                      "  static absl::StatusOr<Transaction> DecodeWire(absl::string_view bytes);\n"
+                      "  static const ::myr::wire::Codec& WireCodec();\n", h)
+        # A call with a reply value: the Params id, and the reply's codec.
+        self.assertIn("    static constexpr uint64_t kWireId = 0xed3faf457c56072cULL;\n"
+                      '    static constexpr const char* kWireName = "myr.bank.Account.deposit";\n'
+                      "    static absl::Status EncodeWire(const Deposit& v, std::string* out);\n"
+                      "    static absl::StatusOr<Deposit> DecodeWire(absl::string_view bytes);\n"
+                      "    // The reply value as a framed wire::Account::DepositResults.\n"
+                      "    static absl::Status EncodeReplyWire(const Reply& v, std::string* out);\n"
+                      "    static absl::StatusOr<Reply> DecodeReplyWire(absl::string_view bytes);\n", h)
+        # A stream's request crosses as <Method>Open, its events as <Method>Event.
+        self.assertIn("    // Wire codec (libs/sched/wire_codec.h): a framed Cap'n Proto wire::Account::HistoryOpen.\n"
+                      "    static constexpr uint64_t kWireId = 0xf91c254c3ee392ceULL;\n"
+                      '    static constexpr const char* kWireName = "myr.bank.Account.history";\n', h)
+        self.assertIn('    static constexpr const char* kWireName = "myr.bank.Account.HistoryEvent";\n', h)
+        self.assertIn("  static const ::myr::wire::DispatchTable& Dispatch();\n", h)
+        self.assertIn('#include "libs/wire/codec.h"\n', h)
+        self.assertNotIn("libs/sched/wire_codec.h\"", h)  # only the .cc builds codecs
+        self.assertIn("absl::StatusOr<Account::Balance::Reply> Account::Balance::DecodeReplyWire(absl::string_view bytes) {\n"
+                      "  return ::myr::actorc_support::DecodeWire<wire::Account::BalanceResults>(bytes);\n}\n", cc)
+        self.assertIn("const ::myr::wire::Codec& Account::Ping::WireCodec() { return ::myr::WireCodecFor<Account::Ping>(); }\n", cc)
+        self.assertIn('      kTypeId, "myr.bank.Account", {\n          &Balance::WireCodec(),  // @0\n', cc)
+        self.assertIn("    ::myr::wire::RegisterTypes<\n        Transaction,\n", cc)
+        self.assertIn("        Account::History,\n        Account::HistoryEvent,\n", cc)
+        self.assertIn("        Bank::Locate>() &&\n"
+                      "    ::myr::actorc_support::RegisterDispatchAtStartup(Account::Dispatch()) &&\n"
+                      "    ::myr::actorc_support::RegisterDispatchAtStartup(Bank::Dispatch());\n", cc)
+        # The stream's glue: routing, then the parameters; the status as code + message.
+        self.assertIn("  b.setSubscriber(v.subscriber.bits());\n  b.setStream(v.stream);\n  ToWire(v, b.initParams());\n", cc)
+        self.assertIn("  out.status = ::myr::actorc_support::StatusFromWire(r.getCode(), r.getMessage());\n", cc)
+        # A file without actors registers its types only.
+        common = outputs["common.actor.cc"]
+        self.assertIn("    ::myr::wire::RegisterTypes<\n        Money>();\n", common)
+        self.assertNotIn("RegisterDispatchAtStartup", common)
+
     def test_optional_scalars_use_wrappers(self):
         _, outputs = testutil.generate("cpp", testutil.EXTRA)
         cc = outputs["extra.actor.cc"]
