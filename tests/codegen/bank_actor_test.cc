@@ -27,6 +27,7 @@ using ::myr::common::Currency;
 using ::myr::common::Money;
 using bank_testing::Eur;
 using bank_testing::Forward;
+using bank_testing::FullTransaction;
 using bank_testing::ReadHistory;
 using bank_testing::Teller;
 using bank_testing::TestAccount;
@@ -180,22 +181,6 @@ std::string Hex(kj::ArrayPtr<const capnp::word> words) {
     absl::StrAppend(&out, i % 8 == 0 && i > 0 ? " " : "", absl::Hex(bytes[i], absl::kZeroPad2));
   }
   return out;
-}
-
-Transaction FullTransaction() {
-  Transaction t;
-  t.id = 42;
-  t.kind = Kind::transfer;
-  t.amount = Money{Currency::usd, -1234};
-  t.at = absl::FromUnixNanos(1700000000123456789);
-  t.memo = "rent";
-  t.tags = {"home", "", "monthly"};
-  t.attributes = {{"z", std::string("\x00\xff", 2)}, {"a", "1"}};
-  t.settlementDelay = absl::Milliseconds(1500);
-  t.ratio = 0.25;
-  t.flagged = true;
-  t.legacyCode = -7;
-  return t;
 }
 
 TEST(BankWireTest, StructsRoundTrip) {

@@ -11,6 +11,7 @@
 // and the history stream. TestBank implements BankActor over a fixed set of
 // accounts. Teller is a client actor: it reads a history stream (co_await
 // NextHistory) and deposits through an account (co_await AsyncDeposit).
+// FullTransaction is a sample value with every field set.
 #ifndef MYR_TESTS_CODEGEN_BANK_TEST_ACTORS_H_
 #define MYR_TESTS_CODEGEN_BANK_TEST_ACTORS_H_
 
@@ -34,6 +35,24 @@ namespace myr::bank::bank_testing {
 
 inline ::myr::common::Money Eur(int64_t cents) {
   return ::myr::common::Money{::myr::common::Currency::eur, cents};
+}
+
+// A transaction with every field set (an optional, lists and a map with
+// empty and binary entries, negative amounts, sub-second times).
+inline Transaction FullTransaction() {
+  Transaction t;
+  t.id = 42;
+  t.kind = Kind::transfer;
+  t.amount = ::myr::common::Money{::myr::common::Currency::usd, -1234};
+  t.at = absl::FromUnixNanos(1700000000123456789);
+  t.memo = "rent";
+  t.tags = {"home", "", "monthly"};
+  t.attributes = {{"z", std::string("\x00\xff", 2)}, {"a", "1"}};
+  t.settlementDelay = absl::Milliseconds(1500);
+  t.ratio = 0.25;
+  t.flagged = true;
+  t.legacyCode = -7;
+  return t;
 }
 
 // The notes an account received, with their senders. Thread-safe: the

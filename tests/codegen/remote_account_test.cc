@@ -51,6 +51,7 @@ using ::myr::sched_testing::Eventually;
 using ::myr::sched_testing::LoopbackNodes;
 using ::testing::HasSubstr;
 using bank_testing::Eur;
+using bank_testing::FullTransaction;
 using bank_testing::NoteLog;
 using bank_testing::ReadHistory;
 using bank_testing::Teller;
@@ -335,22 +336,6 @@ TEST(WireCodecs, BytesDeliveredThroughTheDispatchTableReachAnAccountAndTheReplyC
 }
 
 // --- encodings: round trips and malformed bytes -----------------------------------------
-
-Transaction FullTransaction() {
-  Transaction t;
-  t.id = 42;
-  t.kind = Kind::transfer;
-  t.amount = Money{Currency::usd, -1234};
-  t.at = absl::FromUnixNanos(1700000000123456789);
-  t.memo = "rent";
-  t.tags = {"home", "", "monthly"};
-  t.attributes = {{"z", std::string("\x00\xff", 2)}, {"a", "1"}};
-  t.settlementDelay = absl::Milliseconds(1500);
-  t.ratio = 0.25;
-  t.flagged = true;
-  t.legacyCode = -7;
-  return t;
-}
 
 Scalars FullScalars() {
   Scalars s;
