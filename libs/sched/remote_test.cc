@@ -107,27 +107,17 @@ class Sleeper : public Actor<Sleeper, Slow> {
   Task<void> Handle(Slow&) { co_await Sleep(absl::Seconds(30)); }
 };
 
-RuntimeOptions OnNode(uint32_t node) {
-  RuntimeOptions o = sched_testing::Threaded();
-  o.node = node;
-  return o;
-}
+using sched_testing::NodePair;
+using sched_testing::OnNode;
 
 // Two threaded runtimes, nodes 1 and 2, wired together.
 class TwoNodes : public ::testing::Test {
  protected:
-  TwoNodes() : a_(OnNode(1)), b_(OnNode(2)) {
-    net_.Join(a_);
-    net_.Join(b_);
-  }
-  ~TwoNodes() override {
-    net_.Leave(a_);
-    net_.Leave(b_);
-  }
-  Runtime a_;
-  Runtime b_;
-  LoopbackNodes net_;
-  Seen seen_a_, seen_b_;
+  Seen seen_a_, seen_b_;  // outlive the runtimes
+  NodePair nodes_{sched_testing::Threaded()};
+  Runtime& a_ = nodes_.a;
+  Runtime& b_ = nodes_.b;
+  LoopbackNodes& net_ = nodes_.net;
 };
 
 // --- without a route ---------------------------------------------------------------
@@ -180,9 +170,7 @@ TEST(NoRoute, AWatchOfAnotherNodesPidFiresWithNoConnection) {
 }
 
 TEST(NoRoute, AnUnwatchBeforeItFiresCancelsTheNoConnectionCallback) {
-  RuntimeOptions o = RuntimeOptions::Deterministic(3);
-  o.node = 1;
-  Runtime rt(o);
+  Runtime rt(OnNode(1, RuntimeOptions::Deterministic(3)));
   int calls = 0;
   const Pid elsewhere = Pid::Make(2, 5, 1);
   uint64_t id = rt.Watch(elsewhere, [&](Pid, const ExitReason&) { ++calls; });
@@ -348,25 +336,10 @@ TEST_F(TwoNodes, CallAsyncDeliversTheReplyOnceWithoutAWaitingThread) {
 
 // --- two deterministic nodes ------------------------------------------------------------
 
-// Nodes 1 and 2, deterministic with one seed, wired together.
-struct DetPair {
-  static RuntimeOptions On(uint32_t node, uint64_t seed) {
-    RuntimeOptions o = RuntimeOptions::Deterministic(seed);
-    o.node = node;
-    return o;
-  }
-  explicit DetPair(uint64_t seed) : a(On(1, seed)), b(On(2, seed)) {
-    net.Join(a);
-    net.Join(b);
-  }
-  Runtime a, b;
-  LoopbackNodes net;  // destroyed first: the nodes leave before the runtimes go
-};
-
 TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
   auto run = [](uint64_t seed) {
     Seen sa, sb;
-    DetPair p(seed);
+    NodePair p(RuntimeOptions::Deterministic(seed));
     Runtime& a = p.a;
     Runtime& b = p.b;
     auto server = *b.Spawn<Server>(&sb, 0, /*echo=*/true);
@@ -394,7 +367,7 @@ TEST(DeterministicNodes, TwoDrivenRuntimesTalkInAReproducibleOrder) {
 
 TEST(DeterministicNodes, CallAsyncTimesOutOnVirtualTimeWhenTheOtherNodeNeverRuns) {
   Seen sb;
-  DetPair p(1);
+  NodePair p(RuntimeOptions::Deterministic(1));
   Runtime& a = p.a;
   Runtime& b = p.b;
   auto server = *b.Spawn<Server>(&sb, 0, false);

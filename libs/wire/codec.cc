@@ -66,14 +66,22 @@ const DispatchTable* FindDispatch(uint64_t actor_type_id) {
   return it == r.dispatch.end() ? nullptr : it->second;
 }
 
+namespace {
+void AbortIf(const absl::Status& s, const char* what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "myrmidon: %s registration failed: %s\n", what,
+               std::string(s.message()).c_str());
+  std::abort();
+}
+}  // namespace
+
 bool RegisterAtStartup(std::initializer_list<const Codec*> codecs) {
-  for (const Codec* c : codecs) {
-    if (absl::Status s = RegisterCodec(*c); !s.ok()) {
-      std::fprintf(stderr, "myrmidon: wire codec registration failed: %s\n",
-                   std::string(s.message()).c_str());
-      std::abort();
-    }
-  }
+  for (const Codec* c : codecs) AbortIf(RegisterCodec(*c), "wire codec");
+  return true;
+}
+
+bool RegisterDispatchAtStartup(const DispatchTable& table) {
+  AbortIf(RegisterDispatch(table), "dispatch table");
   return true;
 }
 

@@ -104,6 +104,8 @@ const DispatchTable* FindDispatch(uint64_t actor_type_id);
 //       myr::wire::RegisterTypes<Account::Deposit, Account::Withdraw>();
 // A clash of wire ids aborts at start-up with a message naming both types.
 bool RegisterAtStartup(std::initializer_list<const Codec*> codecs);
+// The same for a dispatch table (a clashing actor type id aborts).
+bool RegisterDispatchAtStartup(const DispatchTable& table);
 template <typename... Ts>
 bool RegisterTypes() {
   return RegisterAtStartup({&Ts::WireCodec()...});

@@ -51,7 +51,8 @@ Pid FromWire(forms::Pid::Reader r) { return Pid::FromBits(r.getBits()); }
 
 void ToWire(const ExitReason& reason, forms::ExitReason::Builder b) {
   b.setKind(static_cast<forms::ExitKind>(reason.kind()));
-  b.setDetail(::capnp::Text::Reader(reason.detail().data(), reason.detail().size()));
+  // c_str(): capnp's Text::Reader wants a NUL-terminated, non-null pointer.
+  b.setDetail(::capnp::Text::Reader(reason.detail().c_str(), reason.detail().size()));
 }
 
 absl::StatusOr<ExitReason> FromWire(forms::ExitReason::Reader r) {
@@ -65,7 +66,10 @@ absl::StatusOr<ExitReason> FromWire(forms::ExitReason::Reader r) {
 
 void ToWire(const absl::Status& status, forms::Status::Builder b) {
   b.setCode(static_cast<uint32_t>(status.code()));
-  b.setMessage(::capnp::Text::Reader(status.message().data(), status.message().size()));
+  // A copy: capnp's Text::Reader wants a NUL-terminated, non-null pointer,
+  // and an OK status's message() is an empty view whose data() is null.
+  const std::string message(status.message());
+  b.setMessage(::capnp::Text::Reader(message.c_str(), message.size()));
 }
 
 absl::Status FromWire(forms::Status::Reader r, absl::Status* out) {

@@ -58,23 +58,9 @@ using bank_testing::Teller;
 using bank_testing::TestAccount;
 using bank_testing::TestBank;
 
-RuntimeOptions OnNode(uint32_t node) {
-  RuntimeOptions o = sched_testing::Threaded();
-  o.node = node;
-  return o;
-}
-
 // Two threaded runtimes, nodes 1 and 2, wired together; accounts live on 2.
 class TwoNodes : public ::testing::Test {
  protected:
-  TwoNodes() : a_(OnNode(1)), b_(OnNode(2)) {
-    net_.Join(a_);
-    net_.Join(b_);
-  }
-  ~TwoNodes() override {
-    net_.Leave(a_);
-    net_.Leave(b_);
-  }
 
   // An account spawned on node 2, and a client of it for node 1.
   AccountClient RemoteAccount(int64_t opening, NoteLog* log = nullptr) {
@@ -84,9 +70,10 @@ class TwoNodes : public ::testing::Test {
     return AccountClient(a_, there->ref());
   }
 
-  Runtime a_;
-  Runtime b_;
-  LoopbackNodes net_;
+  sched_testing::NodePair nodes_{sched_testing::Threaded()};
+  Runtime& a_ = nodes_.a;
+  Runtime& b_ = nodes_.b;
+  LoopbackNodes& net_ = nodes_.net;
 };
 
 // --- calls, casts and streams across nodes -------------------------------------------

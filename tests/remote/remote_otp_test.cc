@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "libs/sched/runtime.h"
 #include "libs/sched/testing/loopback_nodes.h"
+#include "libs/sched/testing/sched_testing.h"
 #include "libs/supervise/link.h"
 #include "libs/supervise/monitor.h"
 
@@ -48,22 +49,8 @@ class Node : public Actor<Node, ExitMsg, Down, Crash> {
   bool trap_;
 };
 
-RuntimeOptions Node_(uint32_t node) {
-  RuntimeOptions o = RuntimeOptions::Deterministic(node * 7);
-  o.node = node;
-  return o;
-}
-
 class Cluster : public ::testing::Test {
  protected:
-  Cluster() {
-    net_.Join(a_);
-    net_.Join(b_);
-  }
-  ~Cluster() override {
-    net_.Leave(a_);
-    net_.Leave(b_);
-  }
   Pid Spawn(Runtime& rt, const std::string& name, bool trap = false) {
     Pid p = rt.Spawn<Node>(&trace_, name, trap)->pid();
     Settle();
@@ -82,9 +69,10 @@ class Cluster : public ::testing::Test {
   }
 
   Trace trace_;  // declared first: the runtimes' shutdown still writes to it
-  Runtime a_{Node_(1)};
-  Runtime b_{Node_(2)};
-  LoopbackNodes net_;
+  sched_testing::NodePair nodes_{RuntimeOptions::Deterministic(7)};
+  Runtime& a_ = nodes_.a;
+  Runtime& b_ = nodes_.b;
+  LoopbackNodes& net_ = nodes_.net;
 };
 
 TEST_F(Cluster, ACrashOnOneNodeKillsTheLinkedActorOnTheOther) {
@@ -157,9 +145,7 @@ TEST_F(Cluster, ANodeLeavingIsNoConnectionToEveryLinkIntoIt) {
 
 TEST(NoRoute, ALinkOrMonitorToAnUnreachableNodeIsNoConnection) {
   Trace trace;
-  RuntimeOptions o = RuntimeOptions::Deterministic(3);
-  o.node = 1;
-  Runtime rt(o);
+  Runtime rt(sched_testing::OnNode(1, RuntimeOptions::Deterministic(3)));
   Pid x = rt.Spawn<Node>(&trace, "x", /*trap=*/true)->pid();
   Pid w = rt.Spawn<Node>(&trace, "w", false)->pid();
   rt.RunUntilIdle();

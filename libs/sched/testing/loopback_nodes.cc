@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/wire/codec.h"
 #include "libs/wire/forms.h"
+#include "libs/sched/testing/sched_testing.h"
 
 namespace myr::sched_testing {
 namespace {
@@ -312,6 +313,11 @@ std::shared_ptr<LoopbackNodes::Endpoint> LoopbackNodes::Route(uint32_t from, uin
 
 LoopbackNodes::Stats LoopbackNodes::stats() const {
   return Stats{frames_.load(), bytes_.load(), undecodable_.load()};
+}
+
+NodePair::NodePair(const RuntimeOptions& base) : a(OnNode(1, base)), b(OnNode(2, base)) {
+  net.Join(a);
+  net.Join(b);
 }
 
 }  // namespace myr::sched_testing

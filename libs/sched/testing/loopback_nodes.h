@@ -85,6 +85,17 @@ class LoopbackNodes {
   std::atomic<uint64_t> undecodable_{0};
 };
 
+// The usual two-node set-up: nodes 1 and 2 (runtimes with `base`'s options
+// otherwise: threaded by default, or RuntimeOptions::Deterministic(seed)),
+// both joined to `net`, which is destroyed first (the nodes leave before the
+// runtimes end).
+struct NodePair {
+  explicit NodePair(const RuntimeOptions& base);
+  Runtime a;  // node 1
+  Runtime b;  // node 2
+  LoopbackNodes net;
+};
+
 }  // namespace myr::sched_testing
 
 #endif  // MYR_SCHED_TESTING_LOOPBACK_NODES_H_

@@ -13,6 +13,11 @@ RuntimeOptions Threaded(int workers) {
   return o;
 }
 
+RuntimeOptions OnNode(uint32_t node, RuntimeOptions base) {
+  base.node = node;
+  return base;
+}
+
 void Gate::Open() {
   std::lock_guard<std::mutex> lock(mu_);
   open_ = true;

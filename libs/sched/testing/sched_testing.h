@@ -40,6 +40,9 @@ namespace sched_testing {
 // Options for a threaded Runtime with `workers` worker threads (default 2,
 // whatever the machine's cores, so that tests behave alike everywhere).
 RuntimeOptions Threaded(int workers = 2);
+// `base` with RuntimeOptions::node set: the options of one node of a
+// multi-node test (see loopback_nodes.h).
+RuntimeOptions OnNode(uint32_t node, RuntimeOptions base = Threaded());
 
 // Calls `pred` every `poll` until it returns true (then returns true) or
 // `timeout` has passed (then returns false). `pred` runs on the calling

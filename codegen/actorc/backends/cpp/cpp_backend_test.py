@@ -87,8 +87,8 @@ class CppBackendTest(unittest.TestCase):
         self.assertIn("    ::myr::wire::RegisterTypes<\n        Transaction,\n", cc)
         self.assertIn("        Account::History,\n        Account::HistoryEvent,\n", cc)
         self.assertIn("        Bank::Locate>() &&\n"
-                      "    ::myr::actorc_support::RegisterDispatchAtStartup(Account::Dispatch()) &&\n"
-                      "    ::myr::actorc_support::RegisterDispatchAtStartup(Bank::Dispatch());\n", cc)
+                      "    ::myr::wire::RegisterDispatchAtStartup(Account::Dispatch()) &&\n"
+                      "    ::myr::wire::RegisterDispatchAtStartup(Bank::Dispatch());\n", cc)
         # The stream's glue: routing, then the parameters; the status as code + message.
         self.assertIn("  b.setSubscriber(v.subscriber.bits());\n  b.setStream(v.stream);\n  ToWire(v, b.initParams());\n", cc)
         self.assertIn("  out.status = ::myr::actorc_support::StatusFromWire(r.getCode(), r.getMessage());\n", cc)

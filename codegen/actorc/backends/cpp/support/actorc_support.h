@@ -156,17 +156,6 @@ inline absl::Status StatusFromWire(uint32_t code, ::capnp::Text::Reader message)
                       absl::string_view(message.cStr(), message.size()));
 }
 
-// Registers a generated actor's dispatch table at static initialization
-// (like wire::RegisterAtStartup for codecs): an actor type id already taken
-// by another table aborts at start-up with a message naming both.
-inline bool RegisterDispatchAtStartup(const ::myr::wire::DispatchTable& table) {
-  if (absl::Status s = ::myr::wire::RegisterDispatch(table); !s.ok()) {
-    std::fprintf(stderr, "myrmidon: dispatch table registration failed: %s\n",
-                 std::string(s.message()).c_str());
-    std::abort();
-  }
-  return true;
-}
 
 }  // namespace myr::actorc_support
 

@@ -813,8 +813,8 @@ namespace {
         Bank::Open,
         Bank::OpenLegacy,
         Bank::Locate>() &&
-    ::myr::actorc_support::RegisterDispatchAtStartup(Account::Dispatch()) &&
-    ::myr::actorc_support::RegisterDispatchAtStartup(Bank::Dispatch());
+    ::myr::wire::RegisterDispatchAtStartup(Account::Dispatch()) &&
+    ::myr::wire::RegisterDispatchAtStartup(Bank::Dispatch());
 
 }  // namespace
 

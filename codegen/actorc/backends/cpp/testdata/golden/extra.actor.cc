@@ -644,7 +644,7 @@ namespace {
         Painter::Points,
         Painter::PointsEvent,
         Painter::Reset>() &&
-    ::myr::actorc_support::RegisterDispatchAtStartup(Painter::Dispatch());
+    ::myr::wire::RegisterDispatchAtStartup(Painter::Dispatch());
 
 }  // namespace
 
