@@ -51,10 +51,8 @@ const char* SendResultName(SendResult r) {
 
 SendResult Runtime::SendMessage(Pid to, Message* m, bool may_block) {
   TurnContext* ctx = tls_turn;
-  if (ctx == nullptr || ctx->rt != this || !ctx->batching) return Deliver(to, m, may_block, 0);
-  if (++ctx->sends_in_turn == sched_internal::kLongTurnSends && ctx->long_turn != nullptr) {
-    ctx->long_turn(ctx);
-  }
+  if (ctx == nullptr || ctx->batching_for != this) return Deliver(to, m, may_block, 0);
+  if (++ctx->sends_in_turn == sched_internal::kLongTurnSends) ctx->long_turn(ctx);
   // Batch consecutive sends to the same unbounded mailbox (flushed when the
   // batch is full and when the sender's turn ends).
   sched_internal::Outbox& ob = ctx->outbox;

@@ -43,6 +43,7 @@ Runtime::Runtime(RuntimeOptions options)
     ready_list_ = std::make_unique<sched_internal::DeterministicExecutor>(options_.seed);
     executors_[kWorkerIndex].store(ready_list_.get());
     executors_[kBlockingIndex].store(ready_list_.get());
+    max_budget_[kWorkerIndex] = max_budget_[kBlockingIndex] = ready_list_->max_budget();
     return;
   }
   real_clock_ = std::make_unique<sched_internal::RealClock>();
@@ -53,6 +54,8 @@ Runtime::Runtime(RuntimeOptions options)
   blocking_ = std::make_unique<sched_internal::BlockingPool>(this, options_.max_blocking_threads);
   executors_[kWorkerIndex].store(pool_.get());
   executors_[kBlockingIndex].store(blocking_.get());
+  max_budget_[kWorkerIndex] = pool_->max_budget();
+  max_budget_[kBlockingIndex] = blocking_->max_budget();
   real_clock_->Start();
   pool_->Start(clock_);
 }
@@ -106,6 +109,7 @@ Executor* Runtime::AddExecutor(std::unique_ptr<Executor> executor) {
   std::lock_guard<std::mutex> lock(executors_mu_);
   const size_t index = kBlockingIndex + 1 + added_executors_.size();
   if (index >= kMaxExecutors || executor == nullptr) return nullptr;
+  max_budget_[index] = executor->max_budget();
   added_executors_.push_back(std::move(executor));
   executors_[index].store(added_executors_.back().get(), std::memory_order_release);
   return added_executors_.back().get();
@@ -115,24 +119,17 @@ int Runtime::workers() const { return pool_ != nullptr ? pool_->size() : 0; }
 
 // --- spawning ---------------------------------------------------------------------
 
-absl::StatusOr<uint8_t> Runtime::ExecutorFor(const SpawnOptions& options) {
-  if (ready_list_ != nullptr) return kWorkerIndex;  // deterministic: all on the driver
-  if (options.executor == nullptr) {
-    return options.lane == Lane::kBlocking ? kBlockingIndex : kWorkerIndex;
-  }
+absl::StatusOr<uint8_t> Runtime::AddedExecutorIndex(const Executor* executor) {
   std::lock_guard<std::mutex> lock(executors_mu_);
   for (size_t i = 0; i < added_executors_.size(); ++i) {
-    if (added_executors_[i].get() == options.executor) {
+    if (added_executors_[i].get() == executor) {
+      // Deterministic: every actor runs on the driving thread.
+      if (ready_list_ != nullptr) return kWorkerIndex;
       return static_cast<uint8_t>(kBlockingIndex + 1 + i);
     }
   }
   return absl::InvalidArgumentError(
       "SpawnOptions::executor was not added to this runtime (Runtime::AddExecutor)");
-}
-
-uint32_t Runtime::BudgetFor(const SpawnOptions& options, uint8_t executor) const {
-  uint32_t budget = options.budget != 0 ? options.budget : options_.default_budget;
-  return std::min(budget, ExecutorAt(executor)->max_budget());
 }
 
 void Runtime::FinalizeCell(void* cell, void* /*runtime*/) {

@@ -139,6 +139,7 @@ class VirtualClock;
 class RealClock;
 template <typename R>
 class ActorReplySink;
+void RunTurn(Cell* c, TurnContext* ctx);
 void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Duration timeout);
 }  // namespace sched_internal
 
@@ -336,6 +337,7 @@ class Runtime {
   friend class ActorBase;
   friend class ForeignActor;
   friend class Turn;
+  friend void sched_internal::RunTurn(sched_internal::Cell*, sched_internal::TurnContext*);
   template <typename R>
   friend class sched_internal::ActorReplySink;
   friend void sched_internal::StartTask(sched_internal::Cell*, sched_internal::ActiveTask*);
@@ -360,10 +362,15 @@ class Runtime {
   Executor* ExecutorAt(uint8_t index) const {
     return executors_[index].load(std::memory_order_acquire);
   }
-  // The executor index for a new actor; InvalidArgument for an executor
-  // that was not added to this runtime.
-  absl::StatusOr<uint8_t> ExecutorFor(const SpawnOptions& options);
-  uint32_t BudgetFor(const SpawnOptions& options, uint8_t executor) const;
+  // The executor index of an added executor for a new actor (kWorkerIndex
+  // in deterministic mode); InvalidArgument for one that was not added to
+  // this runtime.
+  absl::StatusOr<uint8_t> AddedExecutorIndex(const Executor* executor);
+  // A new actor's budget on executor `index`.
+  uint32_t BudgetFor(const SpawnOptions& options, uint8_t index) const {
+    uint32_t budget = options.budget != 0 ? options.budget : options_.default_budget;
+    return budget < max_budget_[index] ? budget : max_budget_[index];
+  }
   absl::StatusOr<Pid> SpawnCell(Cell* cell, const SpawnOptions& options);
   // Frees a cell whose spawn failed (its pid was never published).
   static void DiscardCell(Cell* cell);
@@ -414,6 +421,9 @@ class Runtime {
   std::unique_ptr<sched_internal::BlockingPool> blocking_;
   std::unique_ptr<sched_internal::DeterministicExecutor> ready_list_;
   std::atomic<Executor*> executors_[kMaxExecutors] = {};
+  // Each executor's max_budget(), read when it is installed (before its
+  // index is handed out).
+  uint32_t max_budget_[kMaxExecutors] = {};
   std::mutex executors_mu_;
   std::vector<std::unique_ptr<Executor>> added_executors_;  // guarded by executors_mu_
   sched_internal::ActorTree tree_;
@@ -487,11 +497,17 @@ absl::StatusOr<typename A::Interface> Runtime::SpawnWith(const SpawnOptions& opt
     Cell cell;
     alignas(A) unsigned char storage[sizeof(A)];
   };
-  absl::StatusOr<uint8_t> executor = ExecutorFor(options);
-  if (!executor.ok()) return executor.status();
+  // A lane is an index (in deterministic mode both lanes' entries are the
+  // ready list); an added executor is looked up.
+  uint8_t executor = options.lane == Lane::kBlocking ? kBlockingIndex : kWorkerIndex;
+  if (options.executor != nullptr) {
+    absl::StatusOr<uint8_t> added = AddedExecutorIndex(options.executor);
+    if (!added.ok()) return added.status();
+    executor = *added;
+  }
   void* mem = base::SmallPool::Allocate(sizeof(Block));
   auto* block = reinterpret_cast<Block*>(mem);
-  new (&block->cell) Cell(this, options.mailbox, BudgetFor(options, *executor), *executor);
+  new (&block->cell) Cell(this, options.mailbox, BudgetFor(options, executor), executor);
   block->cell.block_size = sizeof(Block);
   sched_internal::Cell* prev = sched_internal::tls_constructing_cell;
   sched_internal::tls_constructing_cell = &block->cell;

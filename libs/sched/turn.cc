@@ -62,6 +62,8 @@ void Suspend(Cell* cell, PendingReceive* p, std::coroutine_handle<> h, absl::Dur
   }
 }
 
+void RunTurn(Cell* c, TurnContext* ctx) { c->rt->RunCell(c, ctx); }
+
 void StartTask(Cell* cell, ActiveTask* task) {
   cell->active = task;
   task->handle().resume();
@@ -80,7 +82,7 @@ void Turn::Run() const {
   Runtime* rt = c->rt;
   TurnContext* ctx = tls_turn;
   if (ctx != nullptr && ctx->rt == rt) {
-    rt->RunCell(c, ctx);
+    rt->RunCell(c, ctx);  // a thread of one of the runtime's own executors
     return;
   }
   // A thread of an executor the runtime does not own (or of another

@@ -46,9 +46,13 @@ struct TurnContext {
   Runtime* rt = nullptr;       // the runtime whose turns run on this thread
   Executor* executor = nullptr;  // the executor owning this thread
   bool may_block = false;      // handlers may block (Executor::turns_may_block)
-  bool batching = false;       // sends to unbounded mailboxes go through `outbox`
+  // Set to `rt` where sends to unbounded mailboxes are batched in `outbox`
+  // (the worker pool; then long_turn is set too), null elsewhere: one
+  // compare on every send tells both "this runtime" and "batching".
+  Runtime* batching_for = nullptr;
   uint32_t sends_in_turn = 0;  // reset per turn
-  // Called (batching contexts) when a turn reaches kLongTurnSends sends.
+  // Called (batching contexts: never null there) when a turn reaches
+  // kLongTurnSends sends.
   void (*long_turn)(TurnContext*) = nullptr;
   Outbox outbox;
 };
@@ -60,6 +64,11 @@ struct TurnContext {
 extern constinit thread_local TurnContext* tls_turn;
 // The message whose handler runs on this thread (ActorBase::sender()).
 extern constinit thread_local Message* tls_current_message;
+
+// Runs `c`'s turn on this thread, whose context is `ctx` (ctx->rt is c's
+// runtime): the callback the built-in executors call for each turn they
+// run; Turn::Run is its public face for executors added by users (turn.cc).
+void RunTurn(Cell* c, TurnContext* ctx);
 
 // A turn that sends this many messages is "long": the worker pool lets its
 // LIFO slot be stolen and wakes an idle worker to share the load.

@@ -63,7 +63,7 @@ WorkerPool::WorkerPool(Runtime* rt, int workers, absl::Duration spin)
     auto w = std::make_unique<Worker>(this, i);
     w->rt = rt_;
     w->executor = this;
-    w->batching = true;
+    w->batching_for = rt_;
     w->long_turn = &WorkerPool::OnLongTurn;
     workers_.push_back(std::move(w));
   }
@@ -252,7 +252,7 @@ void WorkerPool::Loop(Worker* w) {
     w->busy.store(true, std::memory_order_relaxed);
     w->turns.fetch_add(1, std::memory_order_relaxed);
     w->lifo_stealable.store(false, std::memory_order_relaxed);
-    TurnAccess::Make(c).Run();
+    RunTurn(c, w);
     w->busy.store(false, std::memory_order_relaxed);
   }
   if (w->searching) num_searching_.fetch_sub(1, std::memory_order_seq_cst);
