@@ -307,7 +307,8 @@ def run_workload(workload, runtimes, cmd_for, args):
     """Runs one workload on every runtime (and every CAF setting) args.runs
     times. The runs are interleaved (run 1 of everything, then run 2, ...)
     so that a passing disturbance on a shared machine hits all runtimes
-    alike instead of all runs of one. Returns {runtime: result}."""
+    alike instead of all runs of one, and the order rotates from round to
+    round. Returns {runtime: result}."""
     higher = WORKLOADS[workload][1]
     jobs = []  # (runtime, settings, record)
     for rt in runtimes:
@@ -321,7 +322,11 @@ def run_workload(workload, runtimes, cmd_for, args):
             jobs.append((rt, extra, {"settings": extra, "median": None,
                                      "runs": [], "errors": []}))
     for i in range(args.runs):
-        for rt, extra, rec in jobs:
+        # Each round starts one job later: a job always run right after the
+        # same other one (Erlang's exit, say) would carry that bias in every
+        # run.
+        k = i % len(jobs)
+        for rt, extra, rec in jobs[k:] + jobs[:k]:
             value, error = measure_once(
                 cmd_for[rt](workload, args.scale, extra), rt, workload, extra,
                 "run %d/%d" % (i + 1, args.runs), args.timeout, args.wait_idle)
