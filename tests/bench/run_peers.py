@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Run the Savina-style workloads on Myrmidon, CAF and Erlang side by side.
+"""Run the Savina-style workloads on Myrmidon and its peers side by side.
 
 usage: tests/bench/run_peers.py [--runs N] [--workloads a,b,...] [--scale F]
-                                [--runtimes myrmidon,caf,erlang] [--json OUT]
+                                [--runtimes myrmidon,actix,...] [--json OUT]
                                 [--baseline-rev REV | --baseline SAVINA]
 
-Builds what it needs (`bazel build --config=opt` for the two C++ targets,
-`erlc` for the Erlang module into .bench/erlang), runs every workload on every
-runtime N times as separate processes, takes the median, and prints a table
-whose ratio columns are oriented so that > 1 means Myrmidon is better.
+Builds what it needs (peers.py: `bazel build --config=opt` for Myrmidon and
+CAF, `erlc` for Erlang, cargo for actix, go for Proto.Actor, Maven for Pekko,
+all into .bench/), runs every workload on every runtime and setting N times
+as separate processes, takes the median (a peer counts at its best setting),
+and prints one table whose ratios are oriented so that > 1 means Myrmidon is
+better.
 A runtime that cannot be built or run shows "n/a" (the reason goes to
 stderr); the others carry on. With --baseline-rev (or --baseline) Myrmidon
 at another revision runs interleaved with the current one, as one more
@@ -24,7 +26,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -32,9 +33,14 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BENCH = REPO / "tests" / "bench"
-OUT_DIR = REPO / ".bench"  # git-ignored
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import (PEERS, PREPARE, RUNTIMES, TITLES, Unavailable,  # noqa: E402
+                   candidates, log, prepare_baseline)
+
+RESULT_RE = re.compile(
+    r"^RESULT workload=(?P<workload>\S+) runtime=(?P<runtime>\S+) "
+    r"value=(?P<value>\S+) unit=(?P<unit>\S+)\s*$")
+
 
 WORKLOADS = {
     # name: (unit, higher is better)
@@ -45,167 +51,6 @@ WORKLOADS = {
     "spawn": ("ns/actor", False),
     "idle_memory": ("bytes/actor", False),
 }
-RUNTIMES = ["myrmidon", "caf", "erlang"]
-TITLES = {"myrmidon": "Myrmidon", "caf": "CAF", "erlang": "Erlang",
-          "baseline": "Myrmidon (baseline)"}
-
-MYR_TARGET = "//tests/bench/myrmidon:savina"
-CAF_TARGET = "//tests/bench/caf:savina_caf"
-
-# CAF's scheduler settings to try for each workload; the runner keeps the
-# setting with the best median ("best of its scheduler settings"). The lists
-# come from a sweep of policy {stealing, sharing} x max-threads {1, 2, 4} on a
-# 2-core machine (README.md, "CAF scheduler settings"). Settings that lose
-# everywhere were dropped to keep a full run short; --caf-sweep tries them all.
-CAF_CANDIDATES = {
-    "pingpong": [["--policy=stealing", "--threads=1"],
-                 ["--policy=stealing", "--threads=2"]],
-    "threadring": [["--policy=stealing", "--threads=1"],
-                   ["--policy=stealing", "--threads=2"]],
-    "counting": [["--policy=sharing", "--threads=2"],
-                 ["--policy=sharing", "--threads=4"]],
-    "fanin": [["--policy=sharing", "--threads=4"],
-              ["--policy=stealing", "--threads=4"]],
-    "spawn": [["--policy=sharing", "--threads=1"],
-              ["--policy=sharing", "--threads=4"]],
-    "idle_memory": [["--policy=stealing", "--threads=2"]],
-}
-CAF_SWEEP = [["--policy=%s" % p, "--threads=%d" % t]
-             for p in ("stealing", "sharing") for t in (1, 2, 4)]
-# Work stealing with several workers makes CAF 0.17's spawn quadratic (a
-# million children on one worker's queue, and each steal walks that queue):
-# such a run takes many minutes, so the sweep leaves it out.
-CAF_SWEEP_SKIP = {"spawn": [["--policy=stealing", "--threads=2"],
-                            ["--policy=stealing", "--threads=4"]]}
-
-# Enough process slots for 1M processes plus the runtime's own.
-ERL_FLAGS = ["+P", "4194304"]
-
-RESULT_RE = re.compile(
-    r"^RESULT workload=(?P<workload>\S+) runtime=(?P<runtime>\S+) "
-    r"value=(?P<value>\S+) unit=(?P<unit>\S+)\s*$")
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class Unavailable(Exception):
-    """A runtime cannot be benchmarked (not built, tool missing, ...)."""
-
-
-# --------------------------------------------------------------------------
-# Building.
-
-def bazel_bin():
-    """The opt output directory; asks Bazel rather than trusting the
-    bazel-bin symlink, which another build with other flags may repoint."""
-    try:
-        out = subprocess.run(
-            ["bazel", "info", "--config=opt", "bazel-bin"], cwd=REPO,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            check=True, timeout=600).stdout.strip()
-        if out:
-            return Path(out)
-    except (OSError, subprocess.SubprocessError) as e:
-        log("run_peers: `bazel info bazel-bin` failed (%s); using bazel-bin/" % e)
-    return REPO / "bazel-bin"
-
-
-def bazel_build(target):
-    if shutil.which("bazel") is None:
-        raise Unavailable("bazel is not on PATH")
-    log("run_peers: bazel build --config=opt %s" % target)
-    proc = subprocess.run(
-        ["bazel", "build", "--config=opt", target], cwd=REPO,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
-        raise Unavailable("bazel build %s failed (exit %d):\n%s"
-                          % (target, proc.returncode, tail))
-
-
-def prepare_myrmidon():
-    pkg = BENCH / "myrmidon"
-    if not ((pkg / "BUILD.bazel").exists() or (pkg / "BUILD").exists()):
-        raise Unavailable("%s does not exist yet" % MYR_TARGET)
-    bazel_build(MYR_TARGET)
-    exe = bazel_bin() / "tests" / "bench" / "myrmidon" / "savina"
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("%s was built but %s is missing" % (MYR_TARGET, exe))
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
-
-
-def prepare_caf():
-    bazel_build(CAF_TARGET)
-    exe = bazel_bin() / "tests" / "bench" / "caf" / "savina_caf"
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("%s was built but %s is missing" % (CAF_TARGET, exe))
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
-
-
-def prepare_erlang():
-    erl, erlc = shutil.which("erl"), shutil.which("erlc")
-    if erl is None or erlc is None:
-        raise Unavailable("erl/erlc not found (Debian package erlang-base)")
-    out = OUT_DIR / "erlang"
-    out.mkdir(parents=True, exist_ok=True)
-    src = BENCH / "erlang" / "savina.erl"
-    log("run_peers: erlc -o %s %s" % (out, src.relative_to(REPO)))
-    proc = subprocess.run([erlc, "-o", str(out), str(src)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        raise Unavailable("erlc failed:\n%s" % proc.stdout.strip())
-    return lambda workload, scale, extra: (
-        [erl] + ERL_FLAGS + ["-noshell", "-noinput", "-pa", str(out),
-                             "-s", "savina", "main", "-extra", workload]
-        + scale_args(scale) + extra)
-
-
-def build_baseline(rev):
-    """Builds the Myrmidon workloads at git revision `rev` in a worktree
-    under .bench/ (its own Bazel output tree); returns the binary."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise Unavailable("baseline: %r is not a revision of this repository (%s)" % (rev, e))
-    tree = OUT_DIR / ("baseline-" + sha[:12])
-    if not tree.exists():
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        log("run_peers: git worktree add %s %s" % (tree, sha[:12]))
-        proc = subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            raise Unavailable("baseline: git worktree add failed:\n%s" % proc.stdout.strip())
-    log("run_peers: bazel build --config=opt %s (baseline %s)" % (MYR_TARGET, sha[:12]))
-    proc = subprocess.run(["bazel", "build", "--config=opt", MYR_TARGET], cwd=tree,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
-        raise Unavailable("baseline: bazel build at %s failed:\n%s" % (sha[:12], tail))
-    out = subprocess.run(["bazel", "info", "--config=opt", "bazel-bin"], cwd=tree,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True).stdout.strip()
-    return Path(out) / "tests" / "bench" / "myrmidon" / "savina"
-
-
-def prepare_baseline(args):
-    exe = Path(args.baseline) if args.baseline else build_baseline(args.baseline_rev)
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("baseline: %s is not an executable" % exe)
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
-
-
-PREPARE = {"myrmidon": prepare_myrmidon, "caf": prepare_caf,
-           "erlang": prepare_erlang}
-
-
-def scale_args(scale):
-    return [] if scale == 1.0 else ["--scale=%g" % scale]
-
-
 # --------------------------------------------------------------------------
 # Running.
 
@@ -304,7 +149,7 @@ def measure_once(cmd, runtime, workload, extra, label, timeout, wait_idle):
 
 
 def run_workload(workload, runtimes, cmd_for, args):
-    """Runs one workload on every runtime (and every CAF setting) args.runs
+    """Runs one workload on every runtime (and each of its settings) args.runs
     times. The runs are interleaved (run 1 of everything, then run 2, ...)
     so that a passing disturbance on a shared machine hits all runtimes
     alike instead of all runs of one, and the order rotates from round to
@@ -312,13 +157,7 @@ def run_workload(workload, runtimes, cmd_for, args):
     higher = WORKLOADS[workload][1]
     jobs = []  # (runtime, settings, record)
     for rt in runtimes:
-        settings = [[]]
-        if rt == "caf":
-            settings = CAF_CANDIDATES[workload]
-            if args.caf_sweep:
-                settings = [c for c in CAF_SWEEP
-                            if c not in CAF_SWEEP_SKIP.get(workload, [])]
-        for extra in settings:
+        for extra in candidates(rt, workload, args.caf_sweep):
             jobs.append((rt, extra, {"settings": extra, "median": None,
                                      "runs": [], "errors": []}))
     for i in range(args.runs):
@@ -380,31 +219,30 @@ def fmt_ratio(r):
 
 
 def print_table(results, workloads, runs, scale, baseline=False):
-    header = ["workload", "unit", "Myrmidon", "CAF", "Erlang",
-              "Myr/CAF", "Myr/Erlang", "Myr/best-peer"]
+    """One row per workload: Myrmidon, every peer, the best peer and the
+    ratio to it (and the baseline columns with --baseline*)."""
+    shown = [rt for rt in RUNTIMES if any(rt in results[w] for w in workloads)]
+    peers = [rt for rt in shown if rt in PEERS]
+    header = ["workload", "unit"] + [TITLES[rt] for rt in shown] + ["best peer", "Myr/best"]
     if baseline:
         header += ["Baseline", "Myr/baseline"]
     rows, best_ratios = [], []
     for w in workloads:
         unit, higher = WORKLOADS[w]
         med = {rt: results[w].get(rt, {}).get("median") for rt in RUNTIMES + ["baseline"]}
-        peers = [med[p] for p in ("caf", "erlang") if med[p] is not None]
+        have = [p for p in peers if med[p] is not None]
         best_peer = None
-        if peers:
-            best_peer = max(peers) if higher else min(peers)
-        best = ratio(med["myrmidon"], best_peer, higher)
+        if have:
+            best_peer = (max if higher else min)(have, key=lambda p: med[p])
+        best = ratio(med["myrmidon"], med[best_peer] if best_peer else None, higher)
         if best is not None:
             best_ratios.append(best)
-        results[w]["ratios"] = {
-            "myr_over_caf": ratio(med["myrmidon"], med["caf"], higher),
-            "myr_over_erlang": ratio(med["myrmidon"], med["erlang"], higher),
-            "myr_over_best_peer": best,
-        }
-        rows.append([w, unit, fmt_value(med["myrmidon"], unit),
-                     fmt_value(med["caf"], unit), fmt_value(med["erlang"], unit),
-                     fmt_ratio(results[w]["ratios"]["myr_over_caf"]),
-                     fmt_ratio(results[w]["ratios"]["myr_over_erlang"]),
-                     fmt_ratio(best)])
+        results[w]["ratios"] = {"myr_over_%s" % p: ratio(med["myrmidon"], med[p], higher)
+                                for p in peers}
+        results[w]["ratios"]["myr_over_best_peer"] = best
+        results[w]["best_peer"] = best_peer
+        rows.append([w, unit] + [fmt_value(med[rt], unit) for rt in shown]
+                    + [TITLES[best_peer] if best_peer else "n/a", fmt_ratio(best)])
         if baseline:
             results[w]["ratios"]["myr_over_baseline"] = ratio(
                 med["myrmidon"], med["baseline"], higher)
@@ -426,9 +264,9 @@ def print_table(results, workloads, runs, scale, baseline=False):
         summary = ("Myrmidon beats the best peer on %d of %d workloads; "
                    "geometric mean Myr/best-peer %.2fx" % (wins, len(best_ratios), gmean))
     else:
-        summary = "no ratios (Myrmidon or both peers have no result)"
-    print("Medians of %d run(s) at scale %g; ratios > 1 mean Myrmidon is better "
-          "(inverted for ns/actor and bytes/actor). %s." % (runs, scale, summary))
+        summary = "no ratios (Myrmidon or every peer has no result)"
+    print("Medians of %d run(s) at scale %g; each peer at its best setting; ratios > 1 mean "
+          "Myrmidon is better (inverted for ns/actor and bytes/actor). %s." % (runs, scale, summary))
     if baseline:
         print("Baseline: the same Myrmidon workloads at the baseline revision, run "
               "interleaved with the others; Myr/baseline > 1 means the current tree is better.")
@@ -438,8 +276,8 @@ def print_table(results, workloads, runs, scale, baseline=False):
 
 def main():
     ap = argparse.ArgumentParser(
-        description="Run the Savina-style workloads on Myrmidon, CAF and "
-                    "Erlang and print a comparison table.")
+        description="Run the Savina-style workloads on Myrmidon and its peers "
+                    "(actix, Proto.Actor, Pekko, CAF, Erlang) and print one table.")
     ap.add_argument("--runs", type=int, default=3,
                     help="runs per workload and runtime (median is reported)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
@@ -504,11 +342,12 @@ def main():
 
     print()
     summary = print_table(results, workloads, args.runs, args.scale, baseline)
-    caf_used = {w: results[w]["caf"]["settings"] for w in workloads
-                if results[w].get("caf", {}).get("settings") is not None}
-    if caf_used:
-        print("CAF scheduler settings used: " + "; ".join(
-            "%s %s" % (w, " ".join(s)) for w, s in caf_used.items()))
+    for rt in PEERS:
+        used = {w: results[w][rt]["settings"] for w in workloads
+                if results[w].get(rt, {}).get("settings")}
+        if used:
+            print("%s settings used: %s" % (TITLES[rt], "; ".join(
+                "%s %s" % (w, " ".join(s)) for w, s in used.items())))
 
     if args.json:
         doc = {
