@@ -266,7 +266,8 @@ def print_table(results, workloads, runs, scale, baseline=False):
     else:
         summary = "no ratios (Myrmidon or every peer has no result)"
     print("Medians of %d run(s) at scale %g; each peer at its best setting; ratios > 1 mean "
-          "Myrmidon is better (inverted for ns/actor and bytes/actor). %s." % (runs, scale, summary))
+          "Myrmidon is better (inverted for ns/actor and bytes/actor). %s."
+          % (runs, scale, summary))
     if baseline:
         print("Baseline: the same Myrmidon workloads at the baseline revision, run "
               "interleaved with the others; Myr/baseline > 1 means the current tree is better.")
