@@ -112,18 +112,12 @@ def prepare_myrmidon():
     if not ((pkg / "BUILD.bazel").exists() or (pkg / "BUILD").exists()):
         raise Unavailable("%s does not exist yet" % MYR_TARGET)
     bazel_build(MYR_TARGET)
-    exe = bazel_bin() / "tests" / "bench" / "myrmidon" / "savina"
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("%s was built but %s is missing" % (MYR_TARGET, exe))
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+    return program(MYR_TARGET, bazel_bin() / "tests" / "bench" / "myrmidon" / "savina")
 
 
 def prepare_caf():
     bazel_build(CAF_TARGET)
-    exe = bazel_bin() / "tests" / "bench" / "caf" / "savina_caf"
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("%s was built but %s is missing" % (CAF_TARGET, exe))
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+    return program(CAF_TARGET, bazel_bin() / "tests" / "bench" / "caf" / "savina_caf")
 
 
 def prepare_erlang():
@@ -175,9 +169,7 @@ def build_baseline(rev):
 
 def prepare_baseline(args):
     exe = Path(args.baseline) if args.baseline else build_baseline(args.baseline_rev)
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("baseline: %s is not an executable" % exe)
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+    return program("baseline", exe)
 
 
 # --------------------------------------------------------------------------
@@ -209,44 +201,56 @@ def tool(name, hint):
     return path
 
 
+def sources(name):
+    """The peer's program directory under tests/bench/, if it exists."""
+    d = BENCH / name
+    if not d.is_dir():
+        raise Unavailable("%s does not exist yet" % d.relative_to(REPO))
+    return d
+
+
 def prepare_actix():
+    src = sources("actix")
     cargo = tool("cargo", "Rust by rustup; actix comes from crates.io")
     target = OUT_DIR / "actix"
     run_tool([cargo, "build", "--release", "--locked", "--manifest-path",
-              BENCH / "actix" / "Cargo.toml", "--target-dir", target], REPO, "cargo build (actix)")
-    exe = target / "release" / "savina_actix"
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("cargo built actix but %s is missing" % exe)
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+              src / "Cargo.toml", "--target-dir", target], REPO, "cargo build (actix)")
+    return program("cargo build (actix)", target / "release" / "savina_actix")
 
 
 def prepare_protoactor():
+    src = sources("protoactor")
     go = tool("go", "Go; Proto.Actor comes from the Go module proxy")
     exe = OUT_DIR / "protoactor" / "savina_protoactor"
     exe.parent.mkdir(parents=True, exist_ok=True)
-    run_tool([go, "build", "-o", exe, "."], BENCH / "protoactor", "go build (Proto.Actor)")
-    if not os.access(exe, os.X_OK):
-        raise Unavailable("go built Proto.Actor but %s is missing" % exe)
-    return lambda workload, scale, extra: [str(exe), workload] + scale_args(scale) + extra
+    run_tool([go, "build", "-o", exe, "."], src, "go build (Proto.Actor)")
+    return program("go build (Proto.Actor)", exe)
 
 
 PEKKO_JVM_FLAGS = ["-Xss1m", "-Xmx4g"]
 
 
 def prepare_pekko():
+    src = sources("pekko")
     mvn = tool("mvn", "Maven; Pekko comes from Maven Central")
     java = tool("java", "a JDK 17")
-    run_tool([mvn, "-q", "-B", "-f", BENCH / "pekko" / "pom.xml", "package", "-DskipTests"],
+    run_tool([mvn, "-q", "-B", "-f", src / "pom.xml", "package", "-DskipTests"],
              REPO, "mvn package (Pekko)")
-    jar = OUT_DIR / "pekko" / "target" / "savina-pekko.jar"
-    if not jar.exists():
-        raise Unavailable("maven built Pekko but %s is missing" % jar)
-    return lambda workload, scale, extra: (
-        [java] + PEKKO_JVM_FLAGS + ["-jar", str(jar), workload] + scale_args(scale) + extra)
+    return program("mvn package (Pekko)", OUT_DIR / "pekko" / "target" / "savina-pekko.jar",
+                   launcher=[java] + PEKKO_JVM_FLAGS + ["-jar"])
 
 
 PREPARE = {"myrmidon": prepare_myrmidon, "caf": prepare_caf, "erlang": prepare_erlang,
            "actix": prepare_actix, "protoactor": prepare_protoactor, "pekko": prepare_pekko}
+
+
+def program(what, path, launcher=()):
+    """The command line of one run of a built program (`launcher` first, e.g.
+    `java -jar` for a jar); Unavailable if the build left no such file."""
+    if not (path.is_file() if launcher else os.access(path, os.X_OK)):
+        raise Unavailable("%s: %s is missing or not executable" % (what, path))
+    base = [str(x) for x in launcher] + [str(path)]
+    return lambda workload, scale, extra: base + [workload] + scale_args(scale) + extra
 
 
 def scale_args(scale):
