@@ -25,6 +25,7 @@ Python 3 standard library, valgrind and binutils' objdump.
 """
 
 import argparse
+import functools
 import os
 import re
 import subprocess
@@ -49,16 +50,13 @@ SCALES = (0.02, 0.06)
 ATOMIC_RE = re.compile(r"^\s*([0-9a-f]+):\s+(lock\b.*|xchg\s+.*\(.*)$")
 
 
-def atomic_addresses(obj, cache={}):
+@functools.lru_cache(maxsize=None)
+def atomic_addresses(obj):
     """The addresses (as callgrind gives them: object-relative for PIE and
     shared objects) of the atomic RMW instructions in one ELF object."""
-    if obj in cache:
-        return cache[obj]
     out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", obj], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True).stdout
-    addrs = {int(m.group(1), 16) for m in map(ATOMIC_RE.match, out.splitlines()) if m}
-    cache[obj] = addrs
-    return addrs
+    return frozenset(int(m.group(1), 16) for m in map(ATOMIC_RE.match, out.splitlines()) if m)
 
 
 def count(cmd):
