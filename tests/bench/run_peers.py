@@ -298,8 +298,8 @@ def main():
                          ".bench/), interleaved with the current tree: a before/after column")
     ap.add_argument("--baseline", metavar="SAVINA",
                     help="like --baseline-rev, with an already built savina binary")
-    ap.add_argument("--caf-sweep", action="store_true",
-                    help="try every CAF scheduler setting (policy x max-threads), "
+    ap.add_argument("--caf-sweep", "--sweep", action="store_true",
+                    help="try every setting of every peer (CAF: policy x max-threads), "
                          "not just the shortlist for each workload")
     args = ap.parse_args()
     # Turn SIGTERM into SystemExit so a running benchmark is killed with us.
